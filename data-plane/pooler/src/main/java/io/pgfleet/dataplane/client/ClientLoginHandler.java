@@ -1,0 +1,297 @@
+package io.pgfleet.dataplane.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.Future;
+import io.pgfleet.dataplane.auth.Md5Password;
+import io.pgfleet.dataplane.auth.ScramServerExchange;
+import io.pgfleet.dataplane.auth.ScramVerifier;
+import io.pgfleet.dataplane.config.DatabaseTarget;
+import io.pgfleet.dataplane.config.NodeConfig;
+import io.pgfleet.dataplane.config.UserEntry;
+import io.pgfleet.dataplane.protocol.BackendMessages;
+import io.pgfleet.dataplane.protocol.FrontendMessages;
+import io.pgfleet.dataplane.protocol.MessageFrameDecoder;
+import io.pgfleet.dataplane.protocol.PgProtocolException;
+import io.pgfleet.dataplane.protocol.SqlState;
+import io.pgfleet.dataplane.protocol.StartupPacket;
+import io.pgfleet.dataplane.server.ServerConnection;
+import io.pgfleet.dataplane.server.ServerLogin;
+import org.jboss.logging.Logger;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A client's life up to its first ReadyForQuery: SSL/GSSENC negotiation (declined for
+ * now), cancel requests, the StartupMessage, client authentication, and the login to the
+ * server. Then it hands the connection to a {@link RelayHandler} pair and removes itself.
+ */
+final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = Logger.getLogger(ClientLoginHandler.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final byte[] DECLINE = {'N'};
+
+    private enum State { AWAIT_STARTUP, AWAIT_PASSWORD, AWAIT_SASL_INITIAL, AWAIT_SASL_RESPONSE, CONNECTING, DONE }
+
+    private final PoolerContext pooler;
+    private State state = State.AWAIT_STARTUP;
+    private StartupPacket.Startup startup;
+    private NodeConfig config;
+    private DatabaseTarget target;
+    private UserEntry user;
+    private byte[] md5Salt;
+    private ScramServerExchange scram;
+
+    ClientLoginHandler(PoolerContext pooler) {
+        this.pooler = pooler;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof StartupPacket packet) {
+                onStartupPacket(ctx, packet);
+            } else if (msg instanceof ByteBuf frame) {
+                onFrame(ctx, frame);
+            }
+        } catch (PgProtocolException e) {
+            fatal(ctx, e.sqlState(), e.getMessage());
+        } finally {
+            if (msg instanceof ByteBuf frame) {
+                frame.release();
+            }
+        }
+    }
+
+    private void onStartupPacket(ChannelHandlerContext ctx, StartupPacket packet) {
+        if (state != State.AWAIT_STARTUP) {
+            throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "unexpected startup packet");
+        }
+        switch (packet) {
+            case StartupPacket.SslRequest ignored -> ctx.writeAndFlush(Unpooled.wrappedBuffer(DECLINE));
+            case StartupPacket.GssEncRequest ignored -> ctx.writeAndFlush(Unpooled.wrappedBuffer(DECLINE));
+            case StartupPacket.CancelRequest cancel -> {
+                CancelRegistry.ServerKey server = pooler.cancels().lookup(cancel.processId(), cancel.secretKey());
+                if (server != null) {
+                    CancelForwarder.forward(ctx.channel().eventLoop(), server);
+                }
+                state = State.DONE;
+                ctx.close();
+            }
+            case StartupPacket.Startup s -> onStartup(ctx, s);
+        }
+    }
+
+    private void onStartup(ChannelHandlerContext ctx, StartupPacket.Startup s) {
+        startup = s;
+        if (s.user() == null || s.user().isEmpty()) {
+            throw new PgProtocolException(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no PostgreSQL user name specified in startup packet");
+        }
+        if (s.parameters().containsKey("replication")) {
+            throw new PgProtocolException(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported through the pooler");
+        }
+        config = pooler.config().current();
+        target = config.database(s.database());
+        if (target == null) {
+            throw new PgProtocolException(SqlState.INVALID_CATALOG_NAME, "database \"" + s.database() + "\" does not exist");
+        }
+        user = config.user(s.user());
+        // From here on the client sends typed messages.
+        ctx.pipeline().addAfter("startup", "frames", new MessageFrameDecoder(pooler.settings().maxMessageSize()));
+        ctx.pipeline().remove("startup");
+        switch (config.authType()) {
+            case TRUST -> connectServer(ctx);
+            case PLAIN -> {
+                state = State.AWAIT_PASSWORD;
+                ctx.writeAndFlush(BackendMessages.authenticationCleartextPassword(ctx.alloc()));
+            }
+            case MD5 -> {
+                state = State.AWAIT_PASSWORD;
+                md5Salt = new byte[4];
+                RANDOM.nextBytes(md5Salt);
+                ctx.writeAndFlush(BackendMessages.authenticationMd5Password(ctx.alloc(), md5Salt));
+            }
+            case SCRAM_SHA_256 -> {
+                state = State.AWAIT_SASL_INITIAL;
+                scram = new ScramServerExchange(user == null ? null : user.scramVerifier(), s.user());
+                ctx.writeAndFlush(BackendMessages.authenticationSasl(ctx.alloc(), "SCRAM-SHA-256"));
+            }
+        }
+    }
+
+    private void onFrame(ChannelHandlerContext ctx, ByteBuf frame) {
+        byte type = frame.getByte(frame.readerIndex());
+        if (type == FrontendMessages.TERMINATE) {
+            state = State.DONE;
+            ctx.close();
+            return;
+        }
+        if (type != FrontendMessages.PASSWORD) {
+            throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "expected password response, got message type " + (char) type);
+        }
+        ByteBuf body = frame.slice(frame.readerIndex() + 5, frame.readableBytes() - 5);
+        switch (state) {
+            case AWAIT_PASSWORD -> checkPassword(ctx, readCString(body));
+            case AWAIT_SASL_INITIAL -> {
+                String mechanism = readCString(body);
+                if (!"SCRAM-SHA-256".equals(mechanism)) {
+                    throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "client selected an invalid SASL authentication mechanism");
+                }
+                int length = body.readInt();
+                if (length < 0 || length > body.readableBytes()) {
+                    throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "malformed SASLInitialResponse");
+                }
+                String clientFirst = body.readCharSequence(length, StandardCharsets.UTF_8).toString();
+                try {
+                    String serverFirst = scram.serverFirstMessage(clientFirst);
+                    state = State.AWAIT_SASL_RESPONSE;
+                    ctx.writeAndFlush(BackendMessages.authenticationSaslContinue(ctx.alloc(), serverFirst));
+                } catch (ScramServerExchange.ScramException e) {
+                    throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, e.getMessage());
+                }
+            }
+            case AWAIT_SASL_RESPONSE -> {
+                String serverFinal;
+                try {
+                    serverFinal = scram.serverFinalMessage(body.toString(StandardCharsets.UTF_8));
+                } catch (ScramServerExchange.ScramException e) {
+                    throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, e.getMessage());
+                }
+                if (serverFinal == null || user == null) {
+                    authenticationFailed(ctx);
+                    return;
+                }
+                ctx.write(BackendMessages.authenticationSaslFinal(ctx.alloc(), serverFinal));
+                connectServer(ctx);
+            }
+            default -> throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "unexpected password message");
+        }
+    }
+
+    private void checkPassword(ChannelHandlerContext ctx, String response) {
+        boolean ok = false;
+        if (user != null) {
+            if (config.authType() == io.pgfleet.dataplane.config.AuthType.MD5) {
+                String stored = user.md5Hash() != null ? user.md5Hash()
+                        : user.password() != null ? Md5Password.storedHash(user.name(), user.password()) : null;
+                ok = stored != null && constantTimeEquals(Md5Password.saltedResponse(stored, md5Salt), response);
+            } else if (user.password() != null) {
+                ok = constantTimeEquals(user.password(), response);
+            } else if (user.md5Hash() != null) {
+                ok = constantTimeEquals(user.md5Hash(), Md5Password.storedHash(user.name(), response));
+            }
+        }
+        if (!ok) {
+            authenticationFailed(ctx);
+            return;
+        }
+        connectServer(ctx);
+    }
+
+    /** The same words whether the user is unknown or the password wrong, as PostgreSQL does. */
+    private void authenticationFailed(ChannelHandlerContext ctx) {
+        pooler.counters().loginFailed();
+        LOG.infof("client %s: password authentication failed for user \"%s\"", ctx.channel().remoteAddress(), startup.user());
+        fatal(ctx, SqlState.INVALID_PASSWORD, "password authentication failed for user \"" + startup.user() + "\"");
+    }
+
+    private void connectServer(ChannelHandlerContext ctx) {
+        state = State.CONNECTING;
+        Map<String, String> parameters = new LinkedHashMap<>();
+        String serverUser = target.serverUser() != null ? target.serverUser() : startup.user();
+        String password = target.serverUser() != null ? target.serverPassword() : (user == null ? null : user.password());
+        parameters.put("user", serverUser);
+        parameters.put("database", target.dbname());
+        startup.parameters().forEach((name, value) -> {
+            if (!name.equals("user") && !name.equals("database")) {
+                parameters.put(name, value);
+            }
+        });
+        Future<ServerConnection> connecting = pooler.connector().connect(ctx.channel().eventLoop(), target,
+                new ServerLogin(serverUser, target.dbname(), parameters, password));
+        connecting.addListener(f -> {
+            if (!f.isSuccess()) {
+                Throwable cause = f.cause();
+                if (cause instanceof PgProtocolException pe) {
+                    fatal(ctx, pe.sqlState(), pe.getMessage());
+                } else {
+                    fatal(ctx, SqlState.CONNECTION_FAILURE, "server login failed");
+                }
+                return;
+            }
+            startRelay(ctx, connecting.getNow());
+        });
+    }
+
+    private void startRelay(ChannelHandlerContext ctx, ServerConnection server) {
+        Channel client = ctx.channel();
+        if (!client.isActive()) {
+            server.channel().writeAndFlush(FrontendMessages.terminate(server.channel().alloc()))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        state = State.DONE;
+        pooler.counters().serverOpened();
+        server.channel().closeFuture().addListener(f -> pooler.counters().serverClosed());
+        CancelRegistry.ClientKey key = pooler.cancels().register(new CancelRegistry.ServerKey(
+                (InetSocketAddress) server.channel().remoteAddress(), server.processId(), server.secretKey()));
+        client.closeFuture().addListener(f -> pooler.cancels().unregister(key));
+
+        ctx.write(BackendMessages.authenticationOk(ctx.alloc()));
+        server.parameters().forEach((name, value) -> ctx.write(BackendMessages.parameterStatus(ctx.alloc(), name, value)));
+        ctx.write(BackendMessages.backendKeyData(ctx.alloc(), key.processId(), key.secretKey()));
+        ctx.writeAndFlush(BackendMessages.readyForQuery(ctx.alloc(), (byte) 'I'));
+
+        // From here bytes flow unparsed. Removing a frame decoder hands any bytes it still
+        // buffers to the relay behind it.
+        server.channel().pipeline().addLast("relay", new RelayHandler(client));
+        server.channel().pipeline().remove("frames");
+        client.pipeline().addAfter(ctx.name(), "relay", new RelayHandler(server.channel()));
+        client.pipeline().remove(this);
+        client.pipeline().remove("frames");
+        LOG.debugf("client %s logged in as %s to %s via server %s", client.remoteAddress(), startup.user(), target, server.channel().localAddress());
+    }
+
+    private void fatal(ChannelHandlerContext ctx, String sqlState, String message) {
+        state = State.DONE;
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(BackendMessages.errorResponse(ctx.alloc(), "FATAL", sqlState, message))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof PgProtocolException pe) {
+            fatal(ctx, pe.sqlState(), pe.getMessage());
+        } else {
+            LOG.debugf("client %s: %s", ctx.channel().remoteAddress(), root.toString());
+            ctx.close();
+        }
+    }
+
+    private static String readCString(ByteBuf body) {
+        int end = body.indexOf(body.readerIndex(), body.writerIndex(), (byte) 0);
+        if (end < 0) {
+            throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "invalid string in message");
+        }
+        String value = body.toString(body.readerIndex(), end - body.readerIndex(), StandardCharsets.UTF_8);
+        body.readerIndex(end + 1);
+        return value;
+    }
+
+    private static boolean constantTimeEquals(String expected, String actual) {
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), actual.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,36 @@
+package io.pgfleet.dataplane.config;
+
+import java.util.List;
+
+/**
+ * What a client database name maps to: servers to connect to, the database on them, and
+ * optionally a fixed login (PgBouncer's {@code user=} / {@code password=} in [databases]).
+ *
+ * @param serverUser     log in to the server as this user instead of the client's; may be null
+ * @param serverPassword the password for {@code serverUser}; may be null
+ */
+public record DatabaseTarget(String name, List<HostAndPort> hosts, String dbname, String serverUser, String serverPassword) {
+    public DatabaseTarget {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("database name must not be empty");
+        }
+        if (hosts == null || hosts.isEmpty()) {
+            throw new IllegalArgumentException("database " + name + " has no host");
+        }
+        hosts = List.copyOf(hosts);
+        if (dbname == null || dbname.isEmpty()) {
+            dbname = name;
+        }
+    }
+
+    /** The same target for a client database name matched by the {@code *} fallback. */
+    public DatabaseTarget forFallback(String clientDatabase) {
+        return new DatabaseTarget(clientDatabase, hosts, clientDatabase, serverUser, serverPassword);
+    }
+
+    @Override
+    public String toString() {
+        return "DatabaseTarget[" + name + " -> " + hosts + "/" + dbname
+                + (serverUser == null ? "" : " as " + serverUser) + "]"; // never the password
+    }
+}

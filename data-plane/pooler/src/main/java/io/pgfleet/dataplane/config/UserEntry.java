@@ -1,0 +1,21 @@
+package io.pgfleet.dataplane.config;
+
+import io.pgfleet.dataplane.auth.ScramVerifier;
+
+/**
+ * A user the node accepts, with what it knows of the user's secret. Any field but the
+ * name may be null: a SCRAM verifier alone authenticates clients but cannot log in to a
+ * server; a plaintext password does both.
+ */
+public record UserEntry(String name, ScramVerifier scramVerifier, String md5Hash, String password) {
+    public UserEntry {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("user name must not be empty");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "UserEntry[" + name + ", secrets redacted]";
+    }
+}

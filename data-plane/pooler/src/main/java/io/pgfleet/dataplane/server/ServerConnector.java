@@ -1,0 +1,70 @@
+package io.pgfleet.dataplane.server;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.pgfleet.dataplane.auth.ScramKeyCache;
+import io.pgfleet.dataplane.config.DatabaseTarget;
+import io.pgfleet.dataplane.config.HostAndPort;
+import io.pgfleet.dataplane.protocol.MessageFrameDecoder;
+import io.pgfleet.dataplane.protocol.SqlState;
+
+import java.util.Iterator;
+
+/**
+ * Opens and logs in server connections. A server connection runs on the event loop of the
+ * client it serves, so relaying between the two never crosses threads. Hosts of a target
+ * are tried in order until one accepts the connection.
+ */
+public final class ServerConnector {
+    private final ScramKeyCache keyCache;
+    private final int connectTimeoutMillis;
+    private final int maxMessageSize;
+
+    public ServerConnector(ScramKeyCache keyCache, int connectTimeoutMillis, int maxMessageSize) {
+        this.keyCache = keyCache;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.maxMessageSize = maxMessageSize;
+    }
+
+    public Future<ServerConnection> connect(EventLoop eventLoop, DatabaseTarget target, ServerLogin login) {
+        Promise<ServerConnection> result = eventLoop.newPromise();
+        tryNext(eventLoop, target.hosts().iterator(), login, result, null);
+        return result;
+    }
+
+    private void tryNext(EventLoop eventLoop, Iterator<HostAndPort> hosts, ServerLogin login,
+                         Promise<ServerConnection> result, Throwable lastError) {
+        if (!hosts.hasNext()) {
+            result.tryFailure(new ServerLoginException(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+                    "could not connect to server" + (lastError == null ? "" : ": " + lastError.getMessage())));
+            return;
+        }
+        HostAndPort host = hosts.next();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(eventLoop)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("frames", new MessageFrameDecoder(maxMessageSize));
+                        ch.pipeline().addLast("login", new ServerLoginHandler(login, keyCache, result));
+                    }
+                });
+        ChannelFuture connecting = bootstrap.connect(host.host(), host.port());
+        connecting.addListener(f -> {
+            if (!f.isSuccess()) {
+                tryNext(eventLoop, hosts, login, result, f.cause());
+            }
+        });
+    }
+}

@@ -1,0 +1,49 @@
+package io.pgfleet.testkit;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the real {@code psql} client, as a user would. */
+public final class Psql {
+    /** What one psql run printed and how it ended. */
+    public record Result(int exitCode, String stdout, String stderr) {
+    }
+
+    private Psql() {
+    }
+
+    public static boolean available() {
+        try {
+            return new ProcessBuilder("psql", "--version").start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** Runs one command with -tA (tuples only, unaligned) and the password in PGPASSWORD. */
+    public static Result run(String host, int port, String user, String password, String database, String sql) {
+        ProcessBuilder builder = new ProcessBuilder(List.of("psql", "-X", "-tA", "-v", "ON_ERROR_STOP=1",
+                "-h", host, "-p", Integer.toString(port), "-U", user, "-d", database, "-c", sql));
+        builder.environment().put("PGPASSWORD", password);
+        builder.environment().put("PGSSLMODE", "disable");
+        builder.environment().put("PGCONNECT_TIMEOUT", "10");
+        try {
+            Process process = builder.start();
+            process.getOutputStream().close();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("psql did not finish in 60 s");
+            }
+            return new Result(process.exitValue(),
+                    new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip(),
+                    new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+        } catch (IOException e) {
+            throw new IllegalStateException("could not run psql", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
