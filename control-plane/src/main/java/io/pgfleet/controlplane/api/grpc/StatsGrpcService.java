@@ -1,0 +1,40 @@
+package io.pgfleet.controlplane.api.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.pgfleet.controlplane.nodes.NodeRegistry;
+import io.pgfleet.proto.v1.ReportReceipt;
+import io.pgfleet.proto.v1.StatsReport;
+import io.pgfleet.proto.v1.StatsServiceGrpc;
+import io.quarkus.grpc.GrpcService;
+import jakarta.inject.Inject;
+
+/** Receives the nodes' periodic stats reports. Only node-wide gauges are kept for now. */
+@GrpcService
+public class StatsGrpcService extends StatsServiceGrpc.StatsServiceImplBase {
+    @Inject
+    NodeRegistry registry;
+
+    @Override
+    public StreamObserver<StatsReport> report(StreamObserver<ReportReceipt> receipt) {
+        return new StreamObserver<>() {
+            private long accepted;
+
+            @Override
+            public void onNext(StatsReport report) {
+                registry.stats(report.getNodeId(), report.getNode());
+                accepted++;
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                // The node reconnects and reports again; nothing to clean up.
+            }
+
+            @Override
+            public void onCompleted() {
+                receipt.onNext(ReportReceipt.newBuilder().setReportsAccepted(accepted).build());
+                receipt.onCompleted();
+            }
+        };
+    }
+}

@@ -1,0 +1,178 @@
+package io.pgfleet.dataplane.agent;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.pgfleet.dataplane.stats.NodeCounters;
+import io.pgfleet.proto.v1.Ack;
+import io.pgfleet.proto.v1.ControlMessage;
+import io.pgfleet.proto.v1.Hello;
+import io.pgfleet.proto.v1.Nack;
+import io.pgfleet.proto.v1.NodeMessage;
+import io.pgfleet.proto.v1.NodeServiceGrpc;
+import io.pgfleet.proto.v1.NodeStats;
+import io.pgfleet.proto.v1.Rejection;
+import io.pgfleet.proto.v1.ReportReceipt;
+import io.pgfleet.proto.v1.StatsReport;
+import io.pgfleet.proto.v1.StatsServiceGrpc;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node's side of the Sync and Report streams. Says hello with what it holds, applies
+ * every push and answers ACK or NACK, and reconnects with jittered backoff when the stream
+ * breaks. Losing the control plane never stops the node: it keeps serving its last config.
+ */
+public final class ControlPlaneAgent implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ControlPlaneAgent.class);
+
+    private final AgentSettings settings;
+    private final PushApplier applier;
+    private final NodeCounters counters;
+    private final ManagedChannel channel;
+    private final ScheduledExecutorService scheduler;
+    private final Backoff backoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30));
+    private volatile boolean closed;
+    private volatile boolean connected;
+    private StreamObserver<StatsReport> statsStream;
+
+    public ControlPlaneAgent(AgentSettings settings, PushApplier applier, NodeCounters counters) {
+        this.settings = settings;
+        this.applier = applier;
+        this.counters = counters;
+        ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forTarget(settings.target())
+                .keepAliveTime(30, TimeUnit.SECONDS);
+        if (settings.plaintext()) {
+            builder.usePlaintext();
+        }
+        this.channel = builder.build();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "pgfleet-agent");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public void start() {
+        scheduler.execute(this::openSync);
+        long interval = settings.statsInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::reportStats, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /** True while a Sync stream is open and has delivered at least one push. */
+    public boolean connected() {
+        return connected;
+    }
+
+    private void openSync() {
+        if (closed) {
+            return;
+        }
+        SyncResponses responses = new SyncResponses();
+        StreamObserver<NodeMessage> requests = NodeServiceGrpc.newStub(channel).sync(responses);
+        responses.requests = requests;
+        requests.onNext(NodeMessage.newBuilder().setHello(Hello.newBuilder()
+                .setIdentity(settings.identity())
+                .addAllHeld(applier.held())
+                .setAppliedGeneration(applier.appliedGeneration())
+                .setToken(settings.token())).build());
+    }
+
+    private void scheduleReconnect(Throwable cause) {
+        connected = false;
+        if (closed) {
+            return;
+        }
+        long delay = backoff.nextDelayMillis();
+        LOG.infof("node %s: control plane stream ended (%s); reconnecting in %d ms, serving the last config meanwhile",
+                settings.identity().getNodeId(), cause == null ? "closed" : cause.getMessage(), delay);
+        scheduler.schedule(this::openSync, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** Responses on one Sync stream; gRPC calls them one at a time. */
+    private final class SyncResponses implements StreamObserver<ControlMessage> {
+        private StreamObserver<NodeMessage> requests;
+
+        @Override
+        public void onNext(ControlMessage message) {
+            if (!message.hasPush()) {
+                return;
+            }
+            long generation = message.getPush().getGeneration();
+            List<Rejection> rejections = applier.apply(message.getPush());
+            connected = true;
+            backoff.reset();
+            if (rejections.isEmpty()) {
+                requests.onNext(NodeMessage.newBuilder().setAck(Ack.newBuilder().setGeneration(generation)).build());
+                LOG.debugf("node %s: applied generation %d", settings.identity().getNodeId(), generation);
+            } else {
+                requests.onNext(NodeMessage.newBuilder().setNack(Nack.newBuilder().setGeneration(generation)
+                        .addAllRejections(rejections)).build());
+                LOG.warnf("node %s: generation %d applied without %d refused resource(s): %s",
+                        settings.identity().getNodeId(), generation, rejections.size(),
+                        rejections.stream().map(r -> r.getKey().getName() + ": " + r.getReason()).toList());
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            scheduleReconnect(t);
+        }
+
+        @Override
+        public void onCompleted() {
+            requests.onCompleted();
+            scheduleReconnect(null);
+        }
+    }
+
+    private void reportStats() {
+        if (closed) {
+            return;
+        }
+        if (statsStream == null) {
+            statsStream = StatsServiceGrpc.newStub(channel).report(new StreamObserver<>() {
+                @Override
+                public void onNext(ReportReceipt receipt) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    scheduler.execute(() -> statsStream = null);
+                }
+
+                @Override
+                public void onCompleted() {
+                    scheduler.execute(() -> statsStream = null);
+                }
+            });
+        }
+        statsStream.onNext(StatsReport.newBuilder()
+                .setNodeId(settings.identity().getNodeId())
+                .setBootId(settings.identity().getBootId())
+                .setTimestampMs(System.currentTimeMillis())
+                .setNode(NodeStats.newBuilder()
+                        .setClientConnections(counters.clientConnections())
+                        .setServerConnections(counters.serverConnections())
+                        .setClientsAcceptedTotal(counters.clientsAcceptedTotal())
+                        .setLoginFailuresTotal(counters.loginFailuresTotal()))
+                .build());
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        scheduler.shutdownNow();
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

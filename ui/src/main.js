@@ -1,0 +1,49 @@
+import './style.css';
+
+// Fills the <tbody> of the table with the given id, one row per item.
+function renderRows(tableId, items, fields) {
+  const tbody = document.querySelector(`#${tableId} tbody`);
+  tbody.replaceChildren();
+
+  if (items.length === 0) {
+    tbody.append(messageRow(fields.length, 'none yet'));
+    return;
+  }
+
+  for (const item of items) {
+    const tr = document.createElement('tr');
+    for (const field of fields) {
+      const td = document.createElement('td');
+      // textContent, not innerHTML: values come from the API and must not be parsed as markup.
+      td.textContent = item[field] ?? '';
+      tr.append(td);
+    }
+    tbody.append(tr);
+  }
+}
+
+function messageRow(colspan, text) {
+  const tr = document.createElement('tr');
+  const td = document.createElement('td');
+  td.colSpan = colspan;
+  td.className = 'message';
+  td.textContent = text;
+  tr.append(td);
+  return tr;
+}
+
+async function load(tableId, url, fields) {
+  try {
+    const response = await fetch(url, { headers: { Accept: 'application/json' } });
+    if (!response.ok) {
+      throw new Error(`HTTP ${response.status}`);
+    }
+    renderRows(tableId, await response.json(), fields);
+  } catch (err) {
+    const tbody = document.querySelector(`#${tableId} tbody`);
+    tbody.replaceChildren(messageRow(fields.length, `Could not load ${url}: ${err.message}`));
+  }
+}
+
+load('nodes', '/api/v1/nodes', ['nodeId', 'status', 'address', 'appliedGeneration']);
+load('upstreams', '/api/v1/upstreams', ['name', 'host', 'port', 'dbname']);
