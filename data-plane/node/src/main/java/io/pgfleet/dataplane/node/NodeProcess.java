@@ -1,0 +1,91 @@
+package io.pgfleet.dataplane.node;
+
+import io.pgfleet.dataplane.FleetNode;
+import io.pgfleet.dataplane.Pooler;
+import io.pgfleet.dataplane.PoolerSettings;
+import io.pgfleet.dataplane.agent.AgentSettings;
+import io.pgfleet.dataplane.config.ConfigHolder;
+import io.pgfleet.dataplane.config.PgBouncerConfigLoader;
+import io.pgfleet.dataplane.stats.NodeCounters;
+import io.pgfleet.proto.v1.NodeIdentity;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/**
+ * Starts the pooler engine with the process, in standalone or fleet mode, and stops it
+ * with the process. All the pooling is in the engine; this class only wires config in.
+ */
+@ApplicationScoped
+public class NodeProcess {
+    private static final Logger LOG = Logger.getLogger(NodeProcess.class);
+
+    private final NodeOptions options;
+    private final String build;
+    private ConfigHolder config;
+    private NodeCounters counters;
+    private AutoCloseable running;
+
+    public NodeProcess(NodeOptions options, @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String build) {
+        this.options = options;
+        this.build = build;
+    }
+
+    void onStart(@Observes StartupEvent event) throws Exception {
+        if (options.configFile().isPresent() == options.controlPlane().isPresent()) {
+            throw new IllegalStateException("set exactly one of pgfleet.node.config-file (standalone, a pgbouncer.ini) "
+                    + "or pgfleet.node.control-plane (fleet, host:port)");
+        }
+        if (options.configFile().isPresent()) {
+            Path file = Path.of(options.configFile().get());
+            PgBouncerConfigLoader.Loaded loaded = PgBouncerConfigLoader.load(file);
+            config = new ConfigHolder(loaded.config());
+            Pooler pooler = Pooler.start(loaded.settings(), config);
+            counters = pooler.counters();
+            running = pooler;
+            LOG.infof("standalone node serving %s on port %d", file, pooler.port());
+        } else {
+            String nodeId = options.id().orElseGet(() -> hostName() + "-" + options.listenPort());
+            NodeIdentity identity = NodeIdentity.newBuilder().setNodeId(nodeId).setBootId(UUID.randomUUID().toString())
+                    .setFleet(options.fleet()).setBuild(build).putAllLabels(options.labels())
+                    .setAddress(options.listenAddress() + ":" + options.listenPort()).build();
+            FleetNode node = FleetNode.start(PoolerSettings.defaults(options.listenAddress(), options.listenPort()),
+                    new AgentSettings(options.controlPlane().get(), options.controlPlanePlaintext(), identity,
+                            options.token().orElse(""), options.statsInterval()));
+            config = node.config();
+            counters = node.pooler().counters();
+            running = node;
+            LOG.infof("node %s serving on port %d, config from control plane %s", nodeId, node.port(), options.controlPlane().get());
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) throws Exception {
+        if (running != null) {
+            running.close();
+        }
+    }
+
+    /** Readiness: the node has a config to serve. */
+    public boolean hasConfig() {
+        return config != null && config.hasConfig();
+    }
+
+    public NodeCounters counters() {
+        return counters;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "node";
+        }
+    }
+}
