@@ -38,12 +38,17 @@ public final class EmbeddedPostgresServer implements PostgresServer {
 
     public static EmbeddedPostgresServer start() {
         try {
-            EmbeddedPostgresServer server = new EmbeddedPostgresServer(Files.createTempDirectory("pgfleet-pg-"), freePort());
-            server.launch();
-            return server;
+            return start(Files.createTempDirectory("pgfleet-pg-"), freePort());
         } catch (IOException e) {
             throw new UncheckedIOException("could not start embedded PostgreSQL", e);
         }
+    }
+
+    /** On a fixed port and data directory (an existing one is reused as it is). */
+    public static EmbeddedPostgresServer start(Path dataDirectory, int port) {
+        EmbeddedPostgresServer server = new EmbeddedPostgresServer(dataDirectory, port);
+        server.launch();
+        return server;
     }
 
     private void launch() {
