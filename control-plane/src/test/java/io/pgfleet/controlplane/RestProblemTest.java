@@ -1,0 +1,25 @@
+package io.pgfleet.controlplane;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+
+/** Bad input to the REST API gets a clear problem+json answer, and nothing is stored. */
+@QuarkusTest
+@QuarkusTestResource(PostgresTestResource.class)
+class RestProblemTest {
+    @Test
+    void badInputGetsProblemJson() {
+        given().contentType("application/json").body("{\"host\": \"db\", \"port\": 70000}")
+                .put("/api/v1/upstreams/orders").then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("detail", containsString("out of range"));
+        given().contentType("application/json").body("{\"password\": \"\"}")
+                .put("/api/v1/users/bad%20name").then().statusCode(400)
+                .contentType("application/problem+json");
+        given().get("/api/v1/upstreams").then().statusCode(200).body("name", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("orders")));
+    }
+}
