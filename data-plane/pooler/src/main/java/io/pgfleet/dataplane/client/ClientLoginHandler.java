@@ -10,7 +10,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.Future;
 import io.pgfleet.dataplane.auth.Md5Password;
 import io.pgfleet.dataplane.auth.ScramServerExchange;
-import io.pgfleet.dataplane.auth.ScramVerifier;
+import io.pgfleet.dataplane.config.AuthType;
 import io.pgfleet.dataplane.config.DatabaseTarget;
 import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.UserEntry;
@@ -181,7 +181,7 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
     private void checkPassword(ChannelHandlerContext ctx, String response) {
         boolean ok = false;
         if (user != null) {
-            if (config.authType() == io.pgfleet.dataplane.config.AuthType.MD5) {
+            if (config.authType() == AuthType.MD5) {
                 String stored = user.md5Hash() != null ? user.md5Hash()
                         : user.password() != null ? Md5Password.storedHash(user.name(), user.password()) : null;
                 ok = stored != null && constantTimeEquals(Md5Password.saltedResponse(stored, md5Salt), response);
