@@ -15,6 +15,7 @@ import io.pgfleet.dataplane.config.DatabaseTarget;
 import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.UserEntry;
 import io.pgfleet.dataplane.protocol.BackendMessages;
+import io.pgfleet.dataplane.protocol.CStrings;
 import io.pgfleet.dataplane.protocol.FrontendMessages;
 import io.pgfleet.dataplane.protocol.MessageFrameDecoder;
 import io.pgfleet.dataplane.protocol.PgProtocolException;
@@ -141,9 +142,9 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         }
         ByteBuf body = frame.slice(frame.readerIndex() + 5, frame.readableBytes() - 5);
         switch (state) {
-            case AWAIT_PASSWORD -> checkPassword(ctx, readCString(body));
+            case AWAIT_PASSWORD -> checkPassword(ctx, CStrings.read(body, "invalid string in message"));
             case AWAIT_SASL_INITIAL -> {
-                String mechanism = readCString(body);
+                String mechanism = CStrings.read(body, "invalid string in message");
                 if (!"SCRAM-SHA-256".equals(mechanism)) {
                     throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "client selected an invalid SASL authentication mechanism");
                 }
@@ -281,15 +282,6 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static String readCString(ByteBuf body) {
-        int end = body.indexOf(body.readerIndex(), body.writerIndex(), (byte) 0);
-        if (end < 0) {
-            throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "invalid string in message");
-        }
-        String value = body.toString(body.readerIndex(), end - body.readerIndex(), StandardCharsets.UTF_8);
-        body.readerIndex(end + 1);
-        return value;
-    }
 
     private static boolean constantTimeEquals(String expected, String actual) {
         return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), actual.getBytes(StandardCharsets.UTF_8));

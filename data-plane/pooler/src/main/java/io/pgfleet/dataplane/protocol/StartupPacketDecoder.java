@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,22 +61,13 @@ public final class StartupPacketDecoder extends ByteToMessageDecoder {
     private static Map<String, String> readParameters(ByteBuf body) {
         Map<String, String> parameters = new LinkedHashMap<>();
         while (body.isReadable()) {
-            String name = readCString(body);
+            String name = CStrings.read(body, "invalid startup packet layout: expected terminator as last byte");
             if (name.isEmpty()) {
                 break; // the terminating zero byte
             }
-            parameters.put(name, readCString(body));
+            parameters.put(name, CStrings.read(body, "invalid startup packet layout: expected terminator as last byte"));
         }
         return parameters;
     }
 
-    private static String readCString(ByteBuf buf) {
-        int end = buf.indexOf(buf.readerIndex(), buf.writerIndex(), (byte) 0);
-        if (end < 0) {
-            throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "invalid startup packet layout: expected terminator as last byte");
-        }
-        String value = buf.toString(buf.readerIndex(), end - buf.readerIndex(), StandardCharsets.UTF_8);
-        buf.readerIndex(end + 1);
-        return value;
-    }
 }
