@@ -1,6 +1,7 @@
 package io.pgfleet.dataplane.config;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a client database name maps to: servers to connect to, the database on them, and
@@ -8,8 +9,12 @@ import java.util.List;
  *
  * @param serverUser     log in to the server as this user instead of the client's; may be null
  * @param serverPassword the password for {@code serverUser}; may be null
+ * @param pool           pool settings this database sets for itself
+ * @param serverParameters startup parameters every server connection of this database gets
+ *                       (PgBouncer's client_encoding, datestyle, timezone, application_name keys)
  */
-public record DatabaseTarget(String name, List<HostAndPort> hosts, String dbname, String serverUser, String serverPassword) {
+public record DatabaseTarget(String name, List<HostAndPort> hosts, String dbname, String serverUser, String serverPassword,
+                             PoolOverrides pool, Map<String, String> serverParameters) {
     public DatabaseTarget {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("database name must not be empty");
@@ -18,14 +23,20 @@ public record DatabaseTarget(String name, List<HostAndPort> hosts, String dbname
             throw new IllegalArgumentException("database " + name + " has no host");
         }
         hosts = List.copyOf(hosts);
+        pool = pool == null ? PoolOverrides.NONE : pool;
+        serverParameters = serverParameters == null ? Map.of() : Map.copyOf(serverParameters);
         if (dbname == null || dbname.isEmpty()) {
             dbname = name;
         }
     }
 
+    public DatabaseTarget(String name, List<HostAndPort> hosts, String dbname, String serverUser, String serverPassword) {
+        this(name, hosts, dbname, serverUser, serverPassword, PoolOverrides.NONE, Map.of());
+    }
+
     /** The same target for a client database name matched by the {@code *} fallback. */
     public DatabaseTarget forFallback(String clientDatabase) {
-        return new DatabaseTarget(clientDatabase, hosts, clientDatabase, serverUser, serverPassword);
+        return new DatabaseTarget(clientDatabase, hosts, clientDatabase, serverUser, serverPassword, pool, serverParameters);
     }
 
     @Override
