@@ -5,25 +5,30 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.pgfleet.dataplane.auth.ScramKeyCache;
-import io.pgfleet.dataplane.client.CancelRegistry;
 import io.pgfleet.dataplane.client.ClientChannelInitializer;
+import io.pgfleet.dataplane.client.ClientRegistry;
 import io.pgfleet.dataplane.client.PoolerContext;
 import io.pgfleet.dataplane.config.ConfigHolder;
+import io.pgfleet.dataplane.pool.PoolManager;
 import io.pgfleet.dataplane.server.ServerConnector;
 import io.pgfleet.dataplane.stats.NodeCounters;
 import org.jboss.logging.Logger;
 
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One pooler node's listening socket and event loops. Plain Java: start it from a test, a
- * main method or the Quarkus shell alike.
+ * One pooler node's listening socket, event loops and pools. Plain Java: start it from a
+ * test, a main method or the Quarkus shell alike.
  */
 public final class Pooler implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Pooler.class);
@@ -32,15 +37,15 @@ public final class Pooler implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final ExecutorService cryptoExecutor;
     private final Channel listener;
-    private final NodeCounters counters;
+    private final PoolerContext context;
 
     private Pooler(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ExecutorService cryptoExecutor,
-                   Channel listener, NodeCounters counters) {
+                   Channel listener, PoolerContext context) {
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
         this.cryptoExecutor = cryptoExecutor;
         this.listener = listener;
-        this.counters = counters;
+        this.context = context;
     }
 
     public static Pooler start(PoolerSettings settings, ConfigHolder config) throws InterruptedException {
@@ -52,22 +57,28 @@ public final class Pooler implements AutoCloseable {
                 new DefaultThreadFactory("pgfleet-crypto", true));
         ServerConnector connector = new ServerConnector(new ScramKeyCache(crypto),
                 settings.serverConnectTimeoutMillis(), settings.maxMessageSize());
-        PoolerContext context = new PoolerContext(settings, config, connector, new CancelRegistry(), counters);
+        PoolManager pools = new PoolManager(connector, workers, counters);
+        PoolerContext context = new PoolerContext(settings, config, pools, new ClientRegistry(settings.nodeSlot()), counters);
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(NioServerSocketChannel.class)
-                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childHandler(new ClientChannelInitializer(context));
+            if (settings.soReuseport()) {
+                // Lets a new node process bind the same port and take over while this one drains.
+                bootstrap.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+            }
             InetSocketAddress address = "*".equals(settings.listenAddress())
                     ? new InetSocketAddress(settings.listenPort())
                     : new InetSocketAddress(settings.listenAddress(), settings.listenPort());
             Channel listener = bootstrap.bind(address).sync().channel();
+            pools.start();
             LOG.infof("pooler listening on %s", listener.localAddress());
-            return new Pooler(boss, workers, crypto, listener, counters);
+            return new Pooler(boss, workers, crypto, listener, context);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -81,13 +92,56 @@ public final class Pooler implements AutoCloseable {
     }
 
     public NodeCounters counters() {
-        return counters;
+        return context.counters();
+    }
+
+    public PoolManager pools() {
+        return context.pools();
+    }
+
+    /** The fleet's other nodes by slot, so that cancel requests for their clients can be passed on. */
+    public void peers(Map<Integer, InetSocketAddress> peersBySlot) {
+        context.clients().peers(peersBySlot);
+    }
+
+    /** New transactions wait; running ones finish (PgBouncer's PAUSE). */
+    public void pause() {
+        context.pools().pause();
+    }
+
+    public void resume() {
+        context.pools().resume();
+    }
+
+    /**
+     * Graceful stop: no new clients; clients outside a transaction are told the node is
+     * shutting down and closed; the others when their transaction ends; whatever is left
+     * at the deadline is closed. Returns true when every client left before the deadline.
+     */
+    public boolean drain(Duration deadline) {
+        listener.close().syncUninterruptibly();
+        context.pools().drain();
+        context.clients().drainAll();
+        long end = System.nanoTime() + deadline.toNanos();
+        while (context.clients().size() > 0 && System.nanoTime() < end) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        boolean clean = context.clients().size() == 0;
+        LOG.infof("drain finished: %s", clean ? "every client left" : context.clients().size() + " client(s) closed at the deadline");
+        close();
+        return clean;
     }
 
     /** Stops accepting, closes every connection, and waits for the event loops to end. */
     @Override
     public void close() {
         listener.close().syncUninterruptibly();
+        context.pools().stop();
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         cryptoExecutor.shutdownNow();

@@ -2,18 +2,20 @@ package io.pgfleet.dataplane.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
-import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.pgfleet.dataplane.auth.Md5Password;
 import io.pgfleet.dataplane.auth.ScramServerExchange;
+import io.pgfleet.dataplane.auth.ScramVerifier;
 import io.pgfleet.dataplane.config.AuthType;
 import io.pgfleet.dataplane.config.DatabaseTarget;
 import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.UserEntry;
+import io.pgfleet.dataplane.pool.Pool;
+import io.pgfleet.dataplane.pool.SessionParameters;
 import io.pgfleet.dataplane.protocol.BackendMessages;
 import io.pgfleet.dataplane.protocol.CStrings;
 import io.pgfleet.dataplane.protocol.FrontendMessages;
@@ -21,7 +23,6 @@ import io.pgfleet.dataplane.protocol.MessageFrameDecoder;
 import io.pgfleet.dataplane.protocol.PgProtocolException;
 import io.pgfleet.dataplane.protocol.SqlState;
 import io.pgfleet.dataplane.protocol.StartupPacket;
-import io.pgfleet.dataplane.server.ServerConnection;
 import io.pgfleet.dataplane.server.ServerLogin;
 import org.jboss.logging.Logger;
 
@@ -29,13 +30,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A client's life up to its first ReadyForQuery: SSL/GSSENC negotiation (declined for
- * now), cancel requests, the StartupMessage, client authentication, and the login to the
- * server. Then it hands the connection to a {@link RelayHandler} pair and removes itself.
+ * now), cancel requests, the StartupMessage, client authentication. Then it hands the
+ * connection to a {@link ClientSession} and removes itself.
  */
 final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ClientLoginHandler.class);
@@ -52,6 +52,8 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
     private UserEntry user;
     private byte[] md5Salt;
     private ScramServerExchange scram;
+    private ServerLogin.ScramKeys passthroughKeys;
+    private ScheduledFuture<?> loginTimeout;
 
     ClientLoginHandler(PoolerContext pooler) {
         this.pooler = pooler;
@@ -82,10 +84,7 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             case StartupPacket.SslRequest ignored -> ctx.writeAndFlush(Unpooled.wrappedBuffer(DECLINE));
             case StartupPacket.GssEncRequest ignored -> ctx.writeAndFlush(Unpooled.wrappedBuffer(DECLINE));
             case StartupPacket.CancelRequest cancel -> {
-                CancelRegistry.ServerKey server = pooler.cancels().lookup(cancel.processId(), cancel.secretKey());
-                if (server != null) {
-                    CancelForwarder.forward(ctx.channel().eventLoop(), server);
-                }
+                onCancelRequest(ctx, cancel);
                 state = State.DONE;
                 ctx.close();
             }
@@ -102,6 +101,11 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             throw new PgProtocolException(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported through the pooler");
         }
         config = pooler.config().current();
+        int maxClients = config.pooler().maxClientConn();
+        if (maxClients > 0 && pooler.counters().clientConnections() > maxClients) {
+            throw new PgProtocolException(SqlState.TOO_MANY_CONNECTIONS,
+                    "no more connections allowed (max_client_conn=" + maxClients + ")");
+        }
         target = config.database(s.database());
         if (target == null) {
             throw new PgProtocolException(SqlState.INVALID_CATALOG_NAME, "database \"" + s.database() + "\" does not exist");
@@ -111,7 +115,7 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         ctx.pipeline().addAfter("startup", "frames", new MessageFrameDecoder(pooler.settings().maxMessageSize()));
         ctx.pipeline().remove("startup");
         switch (config.authType()) {
-            case TRUST -> connectServer(ctx);
+            case TRUST -> startSession(ctx);
             case PLAIN -> {
                 state = State.AWAIT_PASSWORD;
                 ctx.writeAndFlush(BackendMessages.authenticationCleartextPassword(ctx.alloc()));
@@ -173,7 +177,10 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 ctx.write(BackendMessages.authenticationSaslFinal(ctx.alloc(), serverFinal));
-                connectServer(ctx);
+                ScramVerifier verifier = user.scramVerifier();
+                passthroughKeys = new ServerLogin.ScramKeys(scram.recoveredClientKey(), verifier.serverKey(),
+                        verifier.salt(), verifier.iterations());
+                startSession(ctx);
             }
             default -> throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "unexpected password message");
         }
@@ -196,7 +203,7 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             authenticationFailed(ctx);
             return;
         }
-        connectServer(ctx);
+        startSession(ctx);
     }
 
     /** The same words whether the user is unknown or the password wrong, as PostgreSQL does. */
@@ -206,65 +213,64 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         fatal(ctx, SqlState.INVALID_PASSWORD, "password authentication failed for user \"" + startup.user() + "\"");
     }
 
-    private void connectServer(ChannelHandlerContext ctx) {
-        state = State.CONNECTING;
-        Map<String, String> parameters = new LinkedHashMap<>();
-        String serverUser = target.serverUser() != null ? target.serverUser() : startup.user();
-        String password = target.serverUser() != null ? target.serverPassword() : (user == null ? null : user.password());
-        parameters.put("user", serverUser);
-        parameters.put("database", target.dbname());
-        startup.parameters().forEach((name, value) -> {
-            if (!name.equals("user") && !name.equals("database")) {
-                parameters.put(name, value);
-            }
-        });
-        Future<ServerConnection> connecting = pooler.connector().connect(ctx.channel().eventLoop(), target,
-                new ServerLogin(serverUser, target.dbname(), parameters, password));
-        connecting.addListener(f -> {
-            if (!f.isSuccess()) {
-                Throwable cause = f.cause();
-                if (cause instanceof PgProtocolException pe) {
-                    fatal(ctx, pe.sqlState(), pe.getMessage());
-                } else {
-                    fatal(ctx, SqlState.CONNECTION_FAILURE, "server login failed");
-                }
-                return;
-            }
-            startRelay(ctx, connecting.getNow());
-        });
+    /** Authenticated: join the pool (client limits apply here) and hand the connection to a {@link ClientSession}. */
+    private void startSession(ChannelHandlerContext ctx) {
+        state = State.DONE;
+        cancelLoginTimeout();
+        String userName = startup.user();
+        Pool pool = pooler.pools().registerClient(config, target, user, userName);
+        if (passthroughKeys != null && target.serverUser() == null) {
+            pooler.pools().offerPassthroughKeys(pool, passthroughKeys);
+        }
+        ClientSession session;
+        try {
+            session = new ClientSession(pooler, ctx.channel(), pool, userName, SessionParameters.fromStartup(startup.parameters()));
+            ctx.pipeline().replace(this, "session", session);
+        } catch (RuntimeException e) {
+            pooler.pools().unregisterClient(pool);
+            throw e;
+        }
+        session.begin();
     }
 
-    private void startRelay(ChannelHandlerContext ctx, ServerConnection server) {
-        Channel client = ctx.channel();
-        if (!client.isActive()) {
-            server.channel().writeAndFlush(FrontendMessages.terminate(server.channel().alloc()))
-                    .addListener(ChannelFutureListener.CLOSE);
+    /**
+     * A CancelRequest: for one of our clients, cancel what it runs now; for a key another
+     * node of the fleet issued, pass the request on to that node.
+     */
+    private void onCancelRequest(ChannelHandlerContext ctx, StartupPacket.CancelRequest cancel) {
+        ClientSession session = pooler.clients().lookup(cancel.processId(), cancel.secretKey());
+        if (session != null) {
+            session.eventLoop().execute(session::cancel);
             return;
         }
-        state = State.DONE;
-        pooler.counters().serverOpened();
-        server.channel().closeFuture().addListener(f -> pooler.counters().serverClosed());
-        CancelRegistry.ClientKey key = pooler.cancels().register(new CancelRegistry.ServerKey(
-                (InetSocketAddress) server.channel().remoteAddress(), server.processId(), server.secretKey()));
-        client.closeFuture().addListener(f -> pooler.cancels().unregister(key));
+        InetSocketAddress peer = pooler.clients().peerFor(cancel.processId());
+        if (peer != null) {
+            CancelForwarder.forward(ctx.channel().eventLoop(), peer, cancel.processId(), cancel.secretKey(), 0);
+        }
+    }
 
-        ctx.write(BackendMessages.authenticationOk(ctx.alloc()));
-        server.parameters().forEach((name, value) -> ctx.write(BackendMessages.parameterStatus(ctx.alloc(), name, value)));
-        ctx.write(BackendMessages.backendKeyData(ctx.alloc(), key.processId(), key.secretKey()));
-        ctx.writeAndFlush(BackendMessages.readyForQuery(ctx.alloc(), (byte) 'I'));
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        long timeout = pooler.config().current().pooler().clientLoginTimeout().toNanos();
+        if (timeout > 0) {
+            loginTimeout = ctx.executor().schedule(() -> {
+                if (state != State.DONE) {
+                    fatal(ctx, SqlState.PROTOCOL_VIOLATION, "client did not log in within client_login_timeout");
+                }
+            }, timeout, TimeUnit.NANOSECONDS);
+        }
+    }
 
-        // From here bytes flow unparsed. Removing a frame decoder hands any bytes it still
-        // buffers to the relay behind it.
-        server.channel().pipeline().addLast("relay", new RelayHandler(client));
-        server.channel().pipeline().remove("frames");
-        client.pipeline().addAfter(ctx.name(), "relay", new RelayHandler(server.channel()));
-        client.pipeline().remove(this);
-        client.pipeline().remove("frames");
-        LOG.debugf("client %s logged in as %s to %s via server %s", client.remoteAddress(), startup.user(), target, server.channel().localAddress());
+    private void cancelLoginTimeout() {
+        if (loginTimeout != null) {
+            loginTimeout.cancel(false);
+            loginTimeout = null;
+        }
     }
 
     private void fatal(ChannelHandlerContext ctx, String sqlState, String message) {
         state = State.DONE;
+        cancelLoginTimeout();
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(BackendMessages.errorResponse(ctx.alloc(), "FATAL", sqlState, message))
                     .addListener(ChannelFutureListener.CLOSE);

@@ -131,13 +131,14 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
             fail(ctx, SqlState.FEATURE_NOT_SUPPORTED, "server offers no supported SASL mechanism: " + mechanisms);
             return;
         }
-        if (!requirePassword(ctx)) {
+        if (login.scramKeys() == null && !requirePassword(ctx)) {
             return;
         }
-        // The password is given now for the first message; the keys are swapped in from the
-        // cache once the salt is known (see continueScram).
-        scram = ScramClient.builder().advertisedMechanisms(List.of(SCRAM_SHA_256))
-                .username("*").password(login.password().toCharArray()).build();
+        // Whatever secret is given now only serves the first message; the real keys are
+        // swapped in once the salt is known (see continueScram).
+        var builder = ScramClient.builder().advertisedMechanisms(List.of(SCRAM_SHA_256)).username("*");
+        scram = (login.password() != null ? builder.password(login.password().toCharArray())
+                : builder.clientAndServerKey(login.scramKeys().clientKey(), login.scramKeys().serverKey())).build();
         var clientFirst = scram.clientFirstMessage();
         clientNonce = clientFirst.getClientNonce();
         ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), SCRAM_SHA_256, clientFirst.toString()));
@@ -146,7 +147,21 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
     private void continueScram(ChannelHandlerContext ctx, String serverFirst) throws ScramException {
         ServerFirstMessage parsed = ServerFirstMessage.parseFrom(serverFirst, clientNonce);
         byte[] salt = Base64.getDecoder().decode(parsed.getSalt());
-        keyCache.keys(login.password(), salt, parsed.getIterationCount()).whenComplete((keys, error) ->
+        ServerLogin.ScramKeys passthrough = login.scramKeys();
+        java.util.concurrent.CompletableFuture<ScramKeyCache.Keys> derived;
+        if (passthrough != null && passthrough.matches(salt, parsed.getIterationCount())) {
+            // SCRAM passthrough: the client proved the key to us and the server holds the same
+            // verifier, so its ClientKey logs us in; no password is stored anywhere.
+            derived = java.util.concurrent.CompletableFuture.completedFuture(
+                    new ScramKeyCache.Keys(passthrough.clientKey(), passthrough.serverKey()));
+        } else if (login.password() != null) {
+            derived = keyCache.keys(login.password(), salt, parsed.getIterationCount());
+        } else {
+            fail(ctx, SqlState.INVALID_PASSWORD, "server asks for SCRAM for user \"" + login.user()
+                    + "\"; the node has no password for it and its verifier differs from the server's");
+            return;
+        }
+        derived.whenComplete((keys, error) ->
                 ctx.executor().execute(() -> {
                     if (error != null) {
                         fail(ctx, SqlState.INTERNAL_ERROR, "SCRAM key derivation failed");

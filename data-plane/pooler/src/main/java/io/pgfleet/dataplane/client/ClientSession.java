@@ -1,0 +1,413 @@
+package io.pgfleet.dataplane.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.DecoderException;
+import io.pgfleet.dataplane.config.PoolMode;
+import io.pgfleet.dataplane.pool.Pool;
+import io.pgfleet.dataplane.pool.PoolClient;
+import io.pgfleet.dataplane.pool.PoolSettings;
+import io.pgfleet.dataplane.pool.PooledServer;
+import io.pgfleet.dataplane.pool.SessionParameters;
+import io.pgfleet.dataplane.protocol.BackendMessages;
+import io.pgfleet.dataplane.protocol.FrontendMessages;
+import io.pgfleet.dataplane.protocol.PgProtocolException;
+import io.pgfleet.dataplane.protocol.SqlState;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A logged-in client. Holds a server only while it needs one: for the whole session in
+ * session mode, until the transaction ends (ReadyForQuery 'I' with no Sync or Query still
+ * unanswered) in transaction mode, after every statement in statement mode. Messages pass
+ * as the bytes that came; the session reads only their type bytes, ReadyForQuery's status
+ * and ParameterStatus. Everything here runs on the client's event loop.
+ */
+final class ClientSession extends ChannelInboundHandlerAdapter implements PoolClient {
+    private static final Logger LOG = Logger.getLogger(ClientSession.class);
+
+    private enum State { IDLE, WAITING, LINKED, CLOSED }
+
+    private final PoolerContext pooler;
+    private final Channel channel;
+    private final Pool pool;
+    private final String user;
+    private final Map<String, String> wanted;
+    private final PoolSettings settings;
+    private ClientRegistry.CancelKey cancelKey;
+
+    private State state = State.IDLE;
+    private boolean welcomed;
+    private PooledServer server;
+    private List<ByteBuf> held;
+    /** Queries, Syncs and function calls sent and not yet answered by ReadyForQuery. */
+    private int unanswered;
+    /** Extended-protocol messages sent since the last Sync: the server is in use until the Sync. */
+    private boolean unsynced;
+    private byte transactionStatus = 'I';
+    private long waitingSince;
+    private long busySince;
+    private long transactionSince;
+    private long lastActivity = System.nanoTime();
+    private boolean closeWhenIdle;
+
+    ClientSession(PoolerContext pooler, Channel channel, Pool pool, String user, Map<String, String> wanted) {
+        this.pooler = pooler;
+        this.channel = channel;
+        this.pool = pool;
+        this.user = user;
+        this.wanted = wanted;
+        this.settings = pool.settings();
+    }
+
+    /** After authentication: welcome the client, now if the pool knows what to say, else once a server is ready. */
+    void begin() {
+        cancelKey = pooler.clients().register(this);
+        Map<String, String> welcome = pooler.pools().welcomeParameters(pool);
+        if (welcome != null && settings.poolMode() != PoolMode.SESSION) {
+            welcome(welcome);
+        } else {
+            requestServer();
+        }
+    }
+
+    ClientRegistry.CancelKey cancelKey() {
+        return cancelKey;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    @Override
+    public Map<String, String> wantedParameters() {
+        return wanted;
+    }
+
+    // ---- client to server --------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        if (state == State.CLOSED) {
+            frame.release();
+            return;
+        }
+        lastActivity = System.nanoTime();
+        byte type = frame.getByte(frame.readerIndex());
+        if (type == FrontendMessages.TERMINATE) {
+            frame.release();
+            channel.close();
+            return;
+        }
+        if (state == State.LINKED) {
+            send(frame);
+            return;
+        }
+        if (held == null) {
+            held = new ArrayList<>(4);
+        }
+        held.add(frame);
+        if (state == State.IDLE) {
+            requestServer();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (state == State.LINKED) {
+            server.channel().flush();
+        }
+    }
+
+    private void send(ByteBuf frame) {
+        byte type = frame.getByte(frame.readerIndex());
+        switch (type) {
+            case 'Q', 'F' -> unanswered++;
+            case 'S' -> {
+                unanswered++;
+                unsynced = false;
+            }
+            default -> unsynced = true;
+        }
+        if (busySince == 0) {
+            busySince = System.nanoTime();
+        }
+        server.channel().write(frame, server.channel().voidPromise());
+    }
+
+    private void requestServer() {
+        state = State.WAITING;
+        waitingSince = System.nanoTime();
+        // Hold further input until a server comes: memory per waiting client stays bounded.
+        channel.config().setAutoRead(false);
+        pooler.pools().acquire(pool, this, pooler.config().current());
+    }
+
+    // ---- the pool's answers ------------------------------------------------------------
+
+    @Override
+    public void serverReady(PooledServer ready) {
+        if (state != State.WAITING || !channel.isActive()) {
+            pooler.pools().release(ready, true, false);
+            return;
+        }
+        state = State.LINKED;
+        server = ready;
+        channel.config().setAutoRead(true);
+        if (!welcomed) {
+            welcome(ready.parameters());
+        }
+        if (held != null && !held.isEmpty()) {
+            List<ByteBuf> frames = held;
+            held = null;
+            frames.forEach(this::send);
+            server.channel().flush();
+        } else if (mayRelease()) {
+            releaseServer();
+        }
+    }
+
+    @Override
+    public void serverUnavailable(String sqlState, String message) {
+        if (state == State.WAITING) {
+            fatal(sqlState, message);
+        }
+    }
+
+    // ---- server to client --------------------------------------------------------------
+
+    @Override
+    public void serverFrames(PooledServer from, List<ByteBuf> frames) {
+        if (from != server || state != State.LINKED) {
+            frames.forEach(ByteBuf::release);
+            return;
+        }
+        boolean statementModeViolation = false;
+        for (ByteBuf frame : frames) {
+            byte type = frame.getByte(frame.readerIndex());
+            if (type == BackendMessages.READY_FOR_QUERY) {
+                unanswered = Math.max(0, unanswered - 1);
+                byte status = frame.getByte(frame.readerIndex() + 5);
+                if (status != 'I' && transactionStatus == 'I') {
+                    transactionSince = System.nanoTime();
+                }
+                transactionStatus = status;
+                if (unanswered == 0) {
+                    busySince = 0;
+                }
+                if (status != 'I' && settings.poolMode() == PoolMode.STATEMENT) {
+                    statementModeViolation = true;
+                    frame.release();
+                    continue;
+                }
+            } else if (type == BackendMessages.PARAMETER_STATUS) {
+                from.recordParameterStatus(frame);
+                followParameter(frame);
+            }
+            channel.write(frame, channel.voidPromise());
+        }
+        channel.flush();
+        if (statementModeViolation) {
+            fatal(SqlState.ACTIVE_SQL_TRANSACTION,
+                    "transaction blocks are not allowed in statement pooling mode (pool_mode=statement)");
+            return;
+        }
+        if (!channel.isWritable()) {
+            // A slow client: stop reading from the server until this client drains.
+            from.channel().config().setAutoRead(false);
+        }
+        if (mayRelease()) {
+            releaseServer();
+        }
+    }
+
+    /** A SET by the client that the server reports follows the client to its next server. */
+    private void followParameter(ByteBuf frame) {
+        ByteBuf body = frame.slice(frame.readerIndex() + 5, frame.readableBytes() - 5);
+        String name = io.pgfleet.dataplane.protocol.CStrings.read(body, "invalid ParameterStatus");
+        String value = io.pgfleet.dataplane.protocol.CStrings.read(body, "invalid ParameterStatus");
+        if (SessionParameters.isReported(name) && !name.equals("session_authorization") && !name.equals("is_superuser")
+                && !name.equals("in_hot_standby") && !name.equals("server_version") && !name.equals("server_encoding")
+                && !name.equals("integer_datetimes") && !name.equals("default_transaction_read_only")
+                && !name.equals("scram_iterations")) {
+            wanted.put(name, value);
+        }
+    }
+
+    @Override
+    public void serverLost(PooledServer lost) {
+        if (lost == server && state == State.LINKED) {
+            server = null;
+            fatal(SqlState.CONNECTION_FAILURE, "server connection closed unexpectedly");
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (channel.isWritable() && server != null) {
+            server.channel().config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private boolean mayRelease() {
+        return unanswered == 0 && !unsynced && transactionStatus == 'I'
+                && (settings.poolMode() != PoolMode.SESSION || closeWhenIdle);
+    }
+
+    private void releaseServer() {
+        PooledServer released = server;
+        server = null;
+        state = State.IDLE;
+        released.channel().config().setAutoRead(true);
+        pooler.pools().release(released, true, settings.serverResetQueryAlways());
+        if (closeWhenIdle) {
+            fatal(SqlState.ADMIN_SHUTDOWN, "the pooler is shutting down");
+        }
+    }
+
+    private void welcome(Map<String, String> serverParameters) {
+        welcomed = true;
+        channel.write(BackendMessages.authenticationOk(channel.alloc()));
+        serverParameters.forEach((name, value) ->
+                channel.write(BackendMessages.parameterStatus(channel.alloc(), name, wanted.getOrDefault(name, value))));
+        channel.write(BackendMessages.backendKeyData(channel.alloc(), cancelKey.processId(), cancelKey.secretKey()));
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), (byte) 'I'));
+        LOG.debugf("client %s logged in as %s to pool %s", channel.remoteAddress(), user, pool.key());
+    }
+
+    // ---- cancel, timeouts, drain -------------------------------------------------------
+
+    /** A CancelRequest with this client's key: cancel the query on the server it holds now, if any. */
+    void cancel() {
+        PooledServer target = server;
+        if (state != State.LINKED || target == null || (unanswered == 0 && !unsynced)) {
+            return;
+        }
+        if (pooler.pools().beginCancel(target, this)) {
+            CancelForwarder.forward(eventLoop(), target.address(), target.processId(), target.secretKey(),
+                    pooler.pools().cancelWaitTimeoutNanos(target))
+                    .addListener(f -> pooler.pools().endCancel(target));
+        }
+    }
+
+    void checkTimeouts(long now) {
+        PoolSettings.ClientTimeouts t = settings.clientTimeouts();
+        switch (state) {
+            case WAITING -> {
+                long limit = settings.queryWaitTimeoutNanos();
+                if (limit > 0 && now - waitingSince >= limit && pooler.pools().withdraw(pool, this)) {
+                    fatal(SqlState.TOO_MANY_CONNECTIONS, "no server connection became free within query_wait_timeout ("
+                            + seconds(limit) + "); pool " + pool.key() + " is at pool_size " + settings.poolSize()
+                            + (settings.maxDbConnections() > 0 ? " or max_db_connections " + settings.maxDbConnections() : "")
+                            + (settings.maxUserConnections() > 0 ? " or max_user_connections " + settings.maxUserConnections() : ""));
+                }
+            }
+            case LINKED -> {
+                if (t.queryTimeoutNanos() > 0 && busySince != 0 && now - busySince >= t.queryTimeoutNanos()) {
+                    cancel();
+                    fatal(SqlState.QUERY_CANCELED, "query ran longer than query_timeout (" + seconds(t.queryTimeoutNanos()) + ")");
+                } else if (t.transactionTimeoutNanos() > 0 && transactionStatus != 'I' && now - transactionSince >= t.transactionTimeoutNanos()) {
+                    fatal(SqlState.TRANSACTION_TIMEOUT, "transaction ran longer than transaction_timeout ("
+                            + seconds(t.transactionTimeoutNanos()) + ")");
+                } else if (t.idleTransactionTimeoutNanos() > 0 && transactionStatus != 'I' && unanswered == 0
+                        && now - lastActivity >= t.idleTransactionTimeoutNanos()) {
+                    fatal(SqlState.IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "idle in transaction longer than idle_transaction_timeout ("
+                            + seconds(t.idleTransactionTimeoutNanos()) + ")");
+                } else if (t.clientIdleTimeoutNanos() > 0 && transactionStatus == 'I' && unanswered == 0
+                        && now - lastActivity >= t.clientIdleTimeoutNanos()) {
+                    fatal(SqlState.IDLE_SESSION_TIMEOUT, "client idle longer than client_idle_timeout ("
+                            + seconds(t.clientIdleTimeoutNanos()) + ")");
+                }
+            }
+            case IDLE -> {
+                if (t.clientIdleTimeoutNanos() > 0 && now - lastActivity >= t.clientIdleTimeoutNanos()) {
+                    fatal(SqlState.IDLE_SESSION_TIMEOUT, "client idle longer than client_idle_timeout ("
+                            + seconds(t.clientIdleTimeoutNanos()) + ")");
+                }
+            }
+            case CLOSED -> {
+            }
+        }
+    }
+
+    /** Node shutdown: clients outside a transaction go now, the others when it ends. */
+    void drain() {
+        closeWhenIdle = true;
+        if (state == State.IDLE || state == State.WAITING) {
+            if (state == State.WAITING) {
+                pooler.pools().withdraw(pool, this);
+            }
+            fatal(SqlState.ADMIN_SHUTDOWN, "the pooler is shutting down");
+        } else if (state == State.LINKED && mayRelease()) {
+            releaseServer();
+        }
+    }
+
+    private static String seconds(long nanos) {
+        return (nanos / 1_000_000) / 1000.0 + " s";
+    }
+
+    private void fatal(String sqlState, String message) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        LOG.debugf("client %s: %s %s", channel.remoteAddress(), sqlState, message);
+        if (channel.isActive()) {
+            channel.writeAndFlush(BackendMessages.errorResponse(channel.alloc(), "FATAL", sqlState, message))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+        cleanup();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cleanup();
+        ctx.fireChannelInactive();
+    }
+
+    /** Gives back whatever the client held, once. */
+    private void cleanup() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        State was = state;
+        state = State.CLOSED;
+        if (was == State.WAITING) {
+            pooler.pools().withdraw(pool, this);
+        }
+        if (server != null) {
+            PooledServer holding = server;
+            server = null;
+            boolean clean = unanswered == 0 && !unsynced && transactionStatus == 'I';
+            holding.channel().config().setAutoRead(true);
+            pooler.pools().release(holding, clean, clean && (settings.poolMode() == PoolMode.SESSION || settings.serverResetQueryAlways()));
+        }
+        if (held != null) {
+            held.forEach(ByteBuf::release);
+            held = null;
+        }
+        pooler.clients().unregister(this);
+        pooler.pools().unregisterClient(pool);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof PgProtocolException pe) {
+            fatal(pe.sqlState(), pe.getMessage());
+        } else {
+            LOG.debugf("client %s: %s", channel.remoteAddress(), root.toString());
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.pgfleet.dataplane.pool;
+
+import io.pgfleet.dataplane.config.DatabaseTarget;
+import io.pgfleet.dataplane.config.NodeConfig;
+import io.pgfleet.dataplane.config.UserEntry;
+import io.pgfleet.dataplane.server.ServerLogin;
+
+import java.util.ArrayDeque;
+import java.util.Map;
+
+/**
+ * The state of one (database, user) pool: its server connections and the clients waiting
+ * for one. Every field is guarded by the {@link PoolManager}'s lock; the logic is there.
+ */
+public final class Pool {
+    /** A client in line for a server, with when it joined (for query_wait_timeout and FIFO across pools). */
+    record Waiter(PoolClient client, long sinceNanos) {
+    }
+
+    final PoolManager manager;
+    final PoolKey key;
+    NodeConfig configSeen;
+    DatabaseTarget target;
+    UserEntry user;
+    PoolSettings settings;
+
+    final ArrayDeque<PooledServer> idle = new ArrayDeque<>();
+    final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    int active;
+    int connecting;
+    int clients;
+
+    /** ParameterStatus values of the last server login: what a new client is told at login. */
+    Map<String, String> welcomeParameters;
+    /** The last server login failure and when, for server_login_retry. */
+    long loginFailedAtNanos;
+    String loginFailureState;
+    String loginFailureMessage;
+    /** SCRAM keys recovered from a client's proof, to log in to the server without a password. */
+    ServerLogin.ScramKeys passthroughKeys;
+
+    Pool(PoolManager manager, PoolKey key) {
+        this.manager = manager;
+        this.key = key;
+    }
+
+    int total() {
+        return idle.size() + active + connecting;
+    }
+
+    public PoolKey key() {
+        return key;
+    }
+
+    public PoolSettings settings() {
+        return settings;
+    }
+
+    public DatabaseTarget target() {
+        return target;
+    }
+
+    /** Counts for tests and, later, SHOW POOLS. Taken under the manager's lock. */
+    public record Snapshot(int idle, int active, int connecting, int waiting, int clients) {
+    }
+}

@@ -1,0 +1,716 @@
+package io.pgfleet.dataplane.pool;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pgfleet.dataplane.config.DatabaseTarget;
+import io.pgfleet.dataplane.config.NodeConfig;
+import io.pgfleet.dataplane.config.UserEntry;
+import io.pgfleet.dataplane.protocol.PgProtocolException;
+import io.pgfleet.dataplane.protocol.SqlState;
+import io.pgfleet.dataplane.server.ServerConnection;
+import io.pgfleet.dataplane.server.ServerConnector;
+import io.pgfleet.dataplane.server.ServerLogin;
+import io.pgfleet.dataplane.stats.NodeCounters;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Every pool of a node, and the limits across them (max_db_connections,
+ * max_user_connections, the client limits). One lock guards all of it: each operation
+ * holds it for a few field updates, never for I/O, and one lock makes the cross-pool
+ * limits and first-come-first-served order easy to get right. Work that touches a
+ * channel (opening, resetting, handing over) runs after the lock is released.
+ */
+public final class PoolManager {
+    private static final Logger LOG = Logger.getLogger(PoolManager.class);
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ServerConnector connector;
+    private final EventLoopGroup loops;
+    private final NodeCounters counters;
+    private final Map<PoolKey, Pool> pools = new LinkedHashMap<>();
+    private final Map<String, Integer> serversPerDatabase = new HashMap<>();
+    private final Map<String, Integer> serversPerUser = new HashMap<>();
+    private final Map<String, Integer> clientsPerDatabase = new HashMap<>();
+    private final Map<String, Integer> clientsPerUser = new HashMap<>();
+    private boolean paused;
+    private boolean draining;
+    private ScheduledFuture<?> janitor;
+
+    public PoolManager(ServerConnector connector, EventLoopGroup loops, NodeCounters counters) {
+        this.connector = connector;
+        this.loops = loops;
+        this.counters = counters;
+    }
+
+    /** Starts the once-a-second sweep for idle/lifetime limits, min_pool_size and reserve pools. */
+    public void start() {
+        janitor = loops.next().scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
+    }
+
+    public void stop() {
+        if (janitor != null) {
+            janitor.cancel(false);
+        }
+    }
+
+    // ---- clients ---------------------------------------------------------------------------
+
+    /**
+     * The pool for a client that logged in, counted against the client limits.
+     *
+     * @throws PgProtocolException 53300 naming the limit when the client is one too many
+     */
+    public Pool registerClient(NodeConfig config, DatabaseTarget target, UserEntry user, String userName) {
+        lock.lock();
+        try {
+            Pool pool = pools.computeIfAbsent(new PoolKey(target.name(), userName), k -> new Pool(this, k));
+            refresh(pool, config, target, user);
+            PoolSettings s = pool.settings;
+            if (s.maxDbClientConnections() > 0 && clientsPerDatabase.getOrDefault(target.name(), 0) >= s.maxDbClientConnections()) {
+                throw new PgProtocolException(SqlState.TOO_MANY_CONNECTIONS, "too many client connections for database \""
+                        + target.name() + "\" (max_db_client_connections=" + s.maxDbClientConnections() + ")");
+            }
+            if (s.maxUserClientConnections() > 0 && clientsPerUser.getOrDefault(userName, 0) >= s.maxUserClientConnections()) {
+                throw new PgProtocolException(SqlState.TOO_MANY_CONNECTIONS, "too many client connections for user \""
+                        + userName + "\" (max_user_client_connections=" + s.maxUserClientConnections() + ")");
+            }
+            clientsPerDatabase.merge(target.name(), 1, Integer::sum);
+            clientsPerUser.merge(userName, 1, Integer::sum);
+            pool.clients++;
+            return pool;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void unregisterClient(Pool pool) {
+        lock.lock();
+        try {
+            pool.clients--;
+            clientsPerDatabase.merge(pool.key.database(), -1, Integer::sum);
+            clientsPerUser.merge(pool.key.user(), -1, Integer::sum);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Remembers SCRAM keys recovered from a client's proof for logins to the server. */
+    public void offerPassthroughKeys(Pool pool, ServerLogin.ScramKeys keys) {
+        lock.lock();
+        try {
+            pool.passthroughKeys = keys;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What a new client of the pool is told at login, or null until a server has logged in. */
+    public Map<String, String> welcomeParameters(Pool pool) {
+        lock.lock();
+        try {
+            return pool.welcomeParameters;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Asks for a server. The answer comes on the client's loop: {@link PoolClient#serverReady}
+     * or {@link PoolClient#serverUnavailable}. Clients are served first come, first served.
+     */
+    public void acquire(Pool pool, PoolClient client, NodeConfig config) {
+        List<Runnable> after = new ArrayList<>(2);
+        lock.lock();
+        try {
+            DatabaseTarget target = config.database(pool.key.database());
+            if (target == null) {
+                after.add(() -> unavailable(client, SqlState.INVALID_CATALOG_NAME,
+                        "database \"" + pool.key.database() + "\" no longer exists on this node"));
+                return;
+            }
+            refresh(pool, config, target, config.user(pool.key.user()));
+            if (!paused && pool.waiters.isEmpty()) {
+                PooledServer server = takeIdle(pool, client.eventLoop());
+                if (server != null) {
+                    server.owner(client);
+                    after.add(() -> prepare(server, client));
+                    return;
+                }
+                if (pool.total() == 0 && inLoginRetry(pool)) {
+                    String message = "server login has been failing, try again later (server_login_retry): " + pool.loginFailureMessage;
+                    String state = pool.loginFailureState;
+                    after.add(() -> unavailable(client, state, message));
+                    return;
+                }
+            }
+            pool.waiters.addLast(new Pool.Waiter(client, System.nanoTime()));
+            launchIfNeeded(pool, after);
+        } finally {
+            lock.unlock();
+            after.forEach(Runnable::run);
+        }
+    }
+
+    /** Takes a client out of line (it left or timed out). False when a server is already on its way. */
+    public boolean withdraw(Pool pool, PoolClient client) {
+        lock.lock();
+        try {
+            return pool.waiters.removeIf(w -> w.client() == client);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How long the client at the head of its line may wait, for query_wait_timeout checks. */
+    public long queryWaitTimeoutNanos(Pool pool) {
+        return pool.settings.queryWaitTimeoutNanos();
+    }
+
+    /**
+     * A client gives its server back. {@code clean} means the server is idle and outside a
+     * transaction; anything else closes it, since its state is unknown. {@code reset} runs
+     * server_reset_query first (session end, or server_reset_query_always).
+     */
+    public void release(PooledServer server, boolean clean, boolean reset) {
+        server.owner(null);
+        if (!clean) {
+            closeServer(server);
+            return;
+        }
+        String resetQuery = server.pool.settings.serverResetQuery();
+        if (reset && resetQuery != null) {
+            server.runQuery(resetQuery, error -> {
+                if (error != null) {
+                    LOG.infof("%s: server_reset_query failed, closing: %s", server, error);
+                    closeServer(server);
+                } else {
+                    returnToPool(server);
+                }
+            });
+        } else {
+            returnToPool(server);
+        }
+    }
+
+    /** Marks a server as the target of a cancel in flight; false when the client no longer holds it. */
+    public boolean beginCancel(PooledServer server, PoolClient client) {
+        lock.lock();
+        try {
+            if (server.owner() != client || server.state == PooledServer.State.CLOSED) {
+                return false;
+            }
+            server.cancelsInFlight++;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The cancel connection finished; a server released meanwhile goes back to the pool now. */
+    public void endCancel(PooledServer server) {
+        boolean release;
+        lock.lock();
+        try {
+            server.cancelsInFlight--;
+            release = server.cancelsInFlight == 0 && server.releaseAfterCancel;
+            server.releaseAfterCancel = false;
+        } finally {
+            lock.unlock();
+        }
+        if (release) {
+            returnToPool(server);
+        }
+    }
+
+    public long cancelWaitTimeoutNanos(PooledServer server) {
+        return server.pool.settings.cancelWaitTimeoutNanos();
+    }
+
+    // ---- pause, drain --------------------------------------------------------------------
+
+    /** New transactions wait; running ones finish and their servers close, as PgBouncer's PAUSE. */
+    public void pause() {
+        List<PooledServer> toClose = new ArrayList<>();
+        lock.lock();
+        try {
+            paused = true;
+            pools.values().forEach(p -> {
+                toClose.addAll(p.idle);
+            });
+        } finally {
+            lock.unlock();
+        }
+        toClose.forEach(PooledServer::close);
+    }
+
+    public void resume() {
+        List<Runnable> after = new ArrayList<>();
+        lock.lock();
+        try {
+            paused = false;
+            pools.values().forEach(p -> launchIfNeeded(p, after));
+        } finally {
+            lock.unlock();
+        }
+        after.forEach(Runnable::run);
+    }
+
+    public boolean paused() {
+        lock.lock();
+        try {
+            return paused;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Servers are closed as they are released; no new ones are opened. */
+    public void drain() {
+        List<PooledServer> toClose = new ArrayList<>();
+        lock.lock();
+        try {
+            draining = true;
+            pools.values().forEach(p -> toClose.addAll(p.idle));
+        } finally {
+            lock.unlock();
+        }
+        toClose.forEach(PooledServer::close);
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    public Pool.Snapshot snapshot(PoolKey key) {
+        lock.lock();
+        try {
+            Pool p = pools.get(key);
+            return p == null ? new Pool.Snapshot(0, 0, 0, 0, 0)
+                    : new Pool.Snapshot(p.idle.size(), p.active, p.connecting, p.waiters.size(), p.clients);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Server connections per database name, for tests of max_db_connections. */
+    public int serversOfDatabase(String database) {
+        lock.lock();
+        try {
+            return serversPerDatabase.getOrDefault(database, 0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- internals -------------------------------------------------------------------------
+
+    private void refresh(Pool pool, NodeConfig config, DatabaseTarget target, UserEntry user) {
+        if (pool.configSeen == config) {
+            return;
+        }
+        DatabaseTarget before = pool.target;
+        pool.configSeen = config;
+        pool.target = target;
+        pool.user = user;
+        pool.settings = PoolSettings.resolve(config.pooler(), target, user);
+        if (before != null && !sameServers(before, target)) {
+            // The upstream changed: old servers drain as they are released.
+            for (PooledServer s : pool.idle) {
+                s.closeOnRelease = true;
+                loops.next().execute(s::close);
+            }
+            pool.welcomeParameters = null;
+        }
+    }
+
+    private static boolean sameServers(DatabaseTarget a, DatabaseTarget b) {
+        return a.hosts().equals(b.hosts()) && a.dbname().equals(b.dbname()) && Objects.equals(a.serverUser(), b.serverUser())
+                && Objects.equals(a.serverPassword(), b.serverPassword()) && a.serverParameters().equals(b.serverParameters());
+    }
+
+    /** An idle server, preferring one on the client's own loop so relaying stays on one thread. Under the lock. */
+    private PooledServer takeIdle(Pool pool, EventLoop preferred) {
+        PooledServer chosen = null;
+        int scanned = 0;
+        for (Iterator<PooledServer> it = pool.idle.iterator(); it.hasNext() && scanned < 8; scanned++) {
+            PooledServer candidate = it.next();
+            if (candidate.channel().eventLoop() == preferred) {
+                chosen = candidate;
+                it.remove();
+                break;
+            }
+        }
+        if (chosen == null) {
+            chosen = pool.idle.pollFirst();
+        }
+        if (chosen != null) {
+            chosen.state = PooledServer.State.ACTIVE;
+            pool.active++;
+        }
+        return chosen;
+    }
+
+    private boolean inLoginRetry(Pool pool) {
+        return pool.loginFailedAtNanos != 0 && System.nanoTime() - pool.loginFailedAtNanos < pool.settings.serverLoginRetryNanos();
+    }
+
+    /** Opens servers for waiting clients while the limits allow. Under the lock; I/O goes to {@code after}. */
+    private void launchIfNeeded(Pool pool, List<Runnable> after) {
+        if (paused || draining) {
+            return;
+        }
+        while (pool.waiters.size() > pool.connecting) {
+            if (!mayOpen(pool, true, after)) {
+                return;
+            }
+            EventLoop loop = pool.waiters.peekFirst().client().eventLoop();
+            startConnect(pool, loop, after);
+        }
+    }
+
+    /**
+     * Whether one more server may open for the pool. The reserve pool counts when the
+     * oldest waiter has waited reserve_pool_timeout. At max_db_connections or
+     * max_user_connections an idle server of another pool of the same database or user is
+     * closed to make room, so a busy pool cannot starve another. Under the lock.
+     */
+    private boolean mayOpen(Pool pool, boolean forWaiter, List<Runnable> after) {
+        PoolSettings s = pool.settings;
+        if (inLoginRetry(pool)) {
+            return false;
+        }
+        int limit = s.poolSize();
+        Pool.Waiter head = pool.waiters.peekFirst();
+        if (forWaiter && head != null && s.reservePoolSize() > 0
+                && System.nanoTime() - head.sinceNanos() >= s.reservePoolTimeoutNanos()) {
+            limit += s.reservePoolSize();
+        }
+        if (pool.total() >= limit) {
+            return false;
+        }
+        if (s.maxDbConnections() > 0 && serversPerDatabase.getOrDefault(pool.key.database(), 0) >= s.maxDbConnections()
+                && !evictIdle(pool, true, after)) {
+            return false;
+        }
+        return s.maxUserConnections() <= 0 || serversPerUser.getOrDefault(pool.key.user(), 0) < s.maxUserConnections()
+                || evictIdle(pool, false, after);
+    }
+
+    private boolean evictIdle(Pool needy, boolean sameDatabase, List<Runnable> after) {
+        for (Pool other : pools.values()) {
+            boolean related = sameDatabase ? other.key.database().equals(needy.key.database()) : other.key.user().equals(needy.key.user());
+            if (other != needy && related && !other.idle.isEmpty()) {
+                PooledServer victim = other.idle.pollLast();
+                removeCounted(victim);
+                after.add(victim::close);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void startConnect(Pool pool, EventLoop loop, List<Runnable> after) {
+        pool.connecting++;
+        serversPerDatabase.merge(pool.key.database(), 1, Integer::sum);
+        serversPerUser.merge(pool.key.user(), 1, Integer::sum);
+        DatabaseTarget target = pool.target;
+        ServerLogin login = serverLogin(pool);
+        after.add(() -> {
+            Future<ServerConnection> connecting = connector.connect(loop, target, login);
+            connecting.addListener(f -> {
+                if (f.isSuccess()) {
+                    connected(pool, connecting.getNow(), login.startupParameters());
+                } else {
+                    connectFailed(pool, f.cause());
+                }
+            });
+        });
+    }
+
+    private static ServerLogin serverLogin(Pool pool) {
+        DatabaseTarget target = pool.target;
+        boolean forcedUser = target.serverUser() != null;
+        String user = forcedUser ? target.serverUser() : pool.key.user();
+        String password = forcedUser ? target.serverPassword() : pool.user == null ? null : pool.user.password();
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("user", user);
+        parameters.put("database", target.dbname());
+        parameters.putAll(target.serverParameters());
+        return new ServerLogin(user, target.dbname(), parameters, password, forcedUser ? null : pool.passthroughKeys);
+    }
+
+    private void connected(Pool pool, ServerConnection connection, Map<String, String> startupParameters) {
+        Map<String, String> loginParameters = new HashMap<>(startupParameters);
+        loginParameters.remove("user");
+        loginParameters.remove("database");
+        PooledServer server = new PooledServer(pool, connection, loginParameters);
+        counters.serverOpened();
+        lock.lock();
+        try {
+            pool.connecting--;
+            pool.active++;
+            pool.loginFailedAtNanos = 0;
+            pool.welcomeParameters = Map.copyOf(connection.parameters());
+        } finally {
+            lock.unlock();
+        }
+        returnToPool(server);
+    }
+
+    private void connectFailed(Pool pool, Throwable cause) {
+        String state = cause instanceof PgProtocolException pe ? pe.sqlState() : SqlState.CONNECTION_FAILURE;
+        String message = cause instanceof PgProtocolException ? cause.getMessage() : "could not connect to server";
+        LOG.infof("pool %s: server login failed: %s %s", pool.key, state, message);
+        List<Pool.Waiter> failed = new ArrayList<>();
+        lock.lock();
+        try {
+            pool.connecting--;
+            serversPerDatabase.merge(pool.key.database(), -1, Integer::sum);
+            serversPerUser.merge(pool.key.user(), -1, Integer::sum);
+            pool.loginFailedAtNanos = System.nanoTime();
+            pool.loginFailureState = state;
+            pool.loginFailureMessage = message;
+            if (pool.total() == 0) {
+                // No server will come before server_login_retry: waiting clients hear why now.
+                failed.addAll(pool.waiters);
+                pool.waiters.clear();
+            }
+        } finally {
+            lock.unlock();
+        }
+        failed.forEach(w -> unavailable(w.client(), state, message));
+    }
+
+    /**
+     * A server the pool holds as active goes to the first waiter, or becomes idle, or
+     * closes (lifetime over, upstream changed, pause, drain, limits elsewhere).
+     */
+    private void returnToPool(PooledServer server) {
+        Pool pool = server.pool;
+        List<Runnable> after = new ArrayList<>(2);
+        lock.lock();
+        try {
+            if (server.state == PooledServer.State.CLOSED) {
+                return;
+            }
+            if (server.cancelsInFlight > 0) {
+                // A cancel for the previous client is still on its way: nobody else may get
+                // this server until it has landed (or cancel_wait_timeout passed).
+                server.releaseAfterCancel = true;
+                return;
+            }
+            long now = System.nanoTime();
+            PoolSettings s = pool.settings;
+            boolean expired = s.serverLifetimeNanos() > 0 && now - server.createdNanos >= s.serverLifetimeNanos();
+            if (expired || server.closeOnRelease || draining || (paused && pool.waiters.isEmpty())
+                    || pools.get(pool.key) != pool) {
+                removeCounted(server);
+                after.add(server::close);
+                pools.values().forEach(p -> launchIfNeeded(p, after));
+                return;
+            }
+            Pool.Waiter next = paused ? null : pool.waiters.pollFirst();
+            if (next != null) {
+                server.owner(next.client());
+                after.add(() -> prepare(server, next.client()));
+                return;
+            }
+            if (blockedElsewhere(pool)) {
+                // Another pool of the same database or user waits at a shared limit: give it the slot.
+                removeCounted(server);
+                after.add(server::close);
+                pools.values().forEach(p -> launchIfNeeded(p, after));
+                return;
+            }
+            pool.active--;
+            server.state = PooledServer.State.IDLE;
+            server.idleSinceNanos = now;
+            if (s.serverRoundRobin()) {
+                pool.idle.addLast(server);
+            } else {
+                pool.idle.addFirst(server);
+            }
+        } finally {
+            lock.unlock();
+            after.forEach(Runnable::run);
+        }
+    }
+
+    private boolean blockedElsewhere(Pool pool) {
+        PoolSettings s = pool.settings;
+        boolean dbFull = s.maxDbConnections() > 0 && serversPerDatabase.getOrDefault(pool.key.database(), 0) >= s.maxDbConnections();
+        boolean userFull = s.maxUserConnections() > 0 && serversPerUser.getOrDefault(pool.key.user(), 0) >= s.maxUserConnections();
+        if (!dbFull && !userFull) {
+            return false;
+        }
+        for (Pool other : pools.values()) {
+            if (other != pool && !other.waiters.isEmpty() && other.waiters.size() > other.connecting
+                    && ((dbFull && other.key.database().equals(pool.key.database()))
+                    || (userFull && other.key.user().equals(pool.key.user())))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Takes a server out of every count. Under the lock. */
+    private void removeCounted(PooledServer server) {
+        Pool pool = server.pool;
+        switch (server.state) {
+            case ACTIVE -> pool.active--;
+            case IDLE -> pool.idle.remove(server);
+            case CLOSED -> {
+                return;
+            }
+        }
+        server.state = PooledServer.State.CLOSED;
+        serversPerDatabase.merge(pool.key.database(), -1, Integer::sum);
+        serversPerUser.merge(pool.key.user(), -1, Integer::sum);
+    }
+
+    private void closeServer(PooledServer server) {
+        List<Runnable> after = new ArrayList<>(2);
+        lock.lock();
+        try {
+            removeCounted(server);
+            pools.values().forEach(p -> launchIfNeeded(p, after));
+        } finally {
+            lock.unlock();
+        }
+        server.close();
+        after.forEach(Runnable::run);
+    }
+
+    /** The server's connection is gone (closed by us, the server or the network). */
+    void serverClosed(PooledServer server) {
+        counters.serverClosed();
+        List<Runnable> after = new ArrayList<>(2);
+        lock.lock();
+        try {
+            removeCounted(server);
+            pools.values().forEach(p -> launchIfNeeded(p, after));
+        } finally {
+            lock.unlock();
+        }
+        after.forEach(Runnable::run);
+    }
+
+    /**
+     * Gets a server ready for its next client on the server's loop: server_check_query after
+     * server_check_delay of idleness, then SET for each session parameter the client expects
+     * and the server does not have. Then hands it over on the client's loop.
+     */
+    private void prepare(PooledServer server, PoolClient client) {
+        PoolSettings s = server.pool.settings;
+        long idleFor = System.nanoTime() - server.idleSinceNanos;
+        if (s.serverCheckQuery() != null && s.serverCheckDelayNanos() >= 0 && idleFor >= s.serverCheckDelayNanos()
+                && server.idleSinceNanos != server.createdNanos) {
+            server.runQuery(s.serverCheckQuery(), error -> {
+                if (error != null) {
+                    LOG.infof("%s failed server_check_query, closing: %s", server, error);
+                    closeServer(server);
+                    requeueFirst(server.pool, client);
+                } else {
+                    server.idleSinceNanos = System.nanoTime();
+                    alignParameters(server, client);
+                }
+            });
+            return;
+        }
+        alignParameters(server, client);
+    }
+
+    private void alignParameters(PooledServer server, PoolClient client) {
+        String sets = SessionParameters.setStatements(client.wantedParameters(), server.parameters());
+        if (sets.isEmpty()) {
+            handOver(server, client);
+            return;
+        }
+        server.runQuery(sets, error -> {
+            if (error != null) {
+                release(server, true, false);
+                unavailable(client, SqlState.PROTOCOL_VIOLATION, "could not apply the connection's parameters: " + error);
+                return;
+            }
+            SessionParameters.settled(client.wantedParameters(), server.parameters());
+            handOver(server, client);
+        });
+    }
+
+    private static void handOver(PooledServer server, PoolClient client) {
+        server.idleSinceNanos = System.nanoTime();
+        if (client.eventLoop().inEventLoop()) {
+            client.serverReady(server);
+        } else {
+            client.eventLoop().execute(() -> client.serverReady(server));
+        }
+    }
+
+    private void requeueFirst(Pool pool, PoolClient client) {
+        List<Runnable> after = new ArrayList<>(2);
+        lock.lock();
+        try {
+            pool.waiters.addFirst(new Pool.Waiter(client, System.nanoTime()));
+            launchIfNeeded(pool, after);
+        } finally {
+            lock.unlock();
+        }
+        after.forEach(Runnable::run);
+    }
+
+    private static void unavailable(PoolClient client, String sqlState, String message) {
+        if (client.eventLoop().inEventLoop()) {
+            client.serverUnavailable(sqlState, message);
+        } else {
+            client.eventLoop().execute(() -> client.serverUnavailable(sqlState, message));
+        }
+    }
+
+    /** Once a second: idle and lifetime limits, min_pool_size, reserve pools, login retries. */
+    private void sweep() {
+        List<Runnable> after = new ArrayList<>();
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            for (Pool pool : pools.values()) {
+                PoolSettings s = pool.settings;
+                if (s == null) {
+                    continue;
+                }
+                int keep = s.minPoolSize();
+                for (Iterator<PooledServer> it = pool.idle.descendingIterator(); it.hasNext(); ) {
+                    PooledServer server = it.next();
+                    boolean idleTooLong = s.serverIdleTimeoutNanos() > 0 && now - server.idleSinceNanos >= s.serverIdleTimeoutNanos()
+                            && pool.total() > keep;
+                    boolean tooOld = s.serverLifetimeNanos() > 0 && now - server.createdNanos >= s.serverLifetimeNanos();
+                    if (idleTooLong || tooOld || server.closeOnRelease) {
+                        it.remove();
+                        server.state = PooledServer.State.CLOSED;
+                        serversPerDatabase.merge(pool.key.database(), -1, Integer::sum);
+                        serversPerUser.merge(pool.key.user(), -1, Integer::sum);
+                        after.add(server::close);
+                    }
+                }
+                launchIfNeeded(pool, after);
+                while (!paused && !draining && pool.total() < s.minPoolSize() && pool.clients > 0 && mayOpen(pool, false, after)) {
+                    startConnect(pool, loops.next(), after);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        after.forEach(Runnable::run);
+    }
+}

@@ -1,0 +1,135 @@
+package io.pgfleet.dataplane.pool;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Session parameters a client asked for at startup, and the SET statements that bring a
+ * pooled server in line with them. Servers log in without any client's parameters; each
+ * checkout aligns the server with its client, so one client's settings never leak to
+ * another and every client sees what it asked for.
+ */
+public final class SessionParameters {
+    /** Parameters the server reports with ParameterStatus, by lower-case name. */
+    private static final Map<String, String> REPORTED = canonical(List.of("server_version", "server_encoding",
+            "client_encoding", "application_name", "default_transaction_read_only", "in_hot_standby", "is_superuser",
+            "session_authorization", "DateStyle", "IntervalStyle", "TimeZone", "integer_datetimes",
+            "standard_conforming_strings", "scram_iterations", "search_path"));
+    /** Startup keys that are not session parameters. */
+    private static final Set<String> NOT_PARAMETERS = Set.of("user", "database", "options", "replication");
+
+    private SessionParameters() {
+    }
+
+    /**
+     * The parameters a client wants, from its startup packet: every key but user, database
+     * and replication, plus the {@code -c name=value} settings inside {@code options}.
+     */
+    public static Map<String, String> fromStartup(Map<String, String> startup) {
+        Map<String, String> wanted = new LinkedHashMap<>();
+        startup.forEach((name, value) -> {
+            if (!NOT_PARAMETERS.contains(name)) {
+                wanted.put(canonicalName(name), value);
+            }
+        });
+        String options = startup.get("options");
+        if (options != null) {
+            parseOptions(options).forEach((name, value) -> wanted.put(canonicalName(name), value));
+        }
+        return wanted;
+    }
+
+    public static boolean isReported(String name) {
+        return REPORTED.containsKey(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** One SET per parameter whose value differs on the server, joined; empty when in line. */
+    static String setStatements(Map<String, String> wanted, Map<String, String> server) {
+        StringBuilder sql = null;
+        for (Map.Entry<String, String> e : wanted.entrySet()) {
+            if (!e.getValue().equals(server.get(e.getKey()))) {
+                if (sql == null) {
+                    sql = new StringBuilder();
+                }
+                sql.append("SET ").append(quoteIdentifier(e.getKey())).append(" TO ").append(quoteLiteral(e.getValue())).append(';');
+            }
+        }
+        return sql == null ? "" : sql.toString();
+    }
+
+    /**
+     * After the SETs ran: the server reported canonical values (e.g. DateStyle "ISO" becomes
+     * "ISO, MDY"); the client takes those, so the next checkout compares like with like.
+     * Unreported parameters are recorded on the server as set.
+     */
+    static void settled(Map<String, String> wanted, Map<String, String> server) {
+        for (Map.Entry<String, String> e : wanted.entrySet()) {
+            if (isReported(e.getKey()) && server.containsKey(e.getKey())) {
+                e.setValue(server.get(e.getKey()));
+            } else {
+                server.put(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /** Splits libpq's options string: "-c a=b -c c=d" or "--a=b", backslash escapes spaces. */
+    static Map<String, String> parseOptions(String options) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        for (int i = 0; i < options.length(); i++) {
+            char c = options.charAt(i);
+            if (c == '\\' && i + 1 < options.length()) {
+                word.append(options.charAt(++i));
+            } else if (Character.isWhitespace(c)) {
+                if (!word.isEmpty()) {
+                    words.add(word.toString());
+                    word.setLength(0);
+                }
+            } else {
+                word.append(c);
+            }
+        }
+        if (!word.isEmpty()) {
+            words.add(word.toString());
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i);
+            String setting = null;
+            if (w.equals("-c") && i + 1 < words.size()) {
+                setting = words.get(++i);
+            } else if (w.startsWith("-c")) {
+                setting = w.substring(2);
+            } else if (w.startsWith("--")) {
+                setting = w.substring(2);
+            }
+            int eq = setting == null ? -1 : setting.indexOf('=');
+            if (eq > 0) {
+                settings.put(setting.substring(0, eq).replace('-', '_'), setting.substring(eq + 1));
+            }
+        }
+        return settings;
+    }
+
+    private static String canonicalName(String name) {
+        return REPORTED.getOrDefault(name.toLowerCase(Locale.ROOT), name);
+    }
+
+    private static String quoteIdentifier(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+
+    private static String quoteLiteral(String value) {
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
+    }
+
+    private static Map<String, String> canonical(List<String> names) {
+        Map<String, String> map = new LinkedHashMap<>();
+        names.forEach(n -> map.put(n.toLowerCase(Locale.ROOT), n));
+        return Map.copyOf(map);
+    }
+}
