@@ -13,6 +13,22 @@ public final class Postgres {
     private Postgres() {
     }
 
+    private static PostgresServer shared;
+
+    /**
+     * One server for every test class of this JVM that does not stop or kill it: starting
+     * PostgreSQL takes seconds, a database per test class takes milliseconds. Stopped when
+     * the JVM exits. Test classes must use their own databases and roles.
+     */
+    public static synchronized PostgresServer shared() {
+        if (shared == null) {
+            PostgresServer server = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postgres-shutdown"));
+            shared = server;
+        }
+        return shared;
+    }
+
     public static PostgresServer start() {
         return start(System.getProperty(SELECTOR_PROPERTY, "embedded"));
     }
