@@ -100,6 +100,7 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         if (s.parameters().containsKey("replication")) {
             throw new PgProtocolException(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported through the pooler");
         }
+        negotiateProtocolVersion(ctx, s);
         config = pooler.config().current();
         int maxClients = config.pooler().maxClientConn();
         if (maxClients > 0 && pooler.counters().clientConnections() > maxClients) {
@@ -211,6 +212,18 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         pooler.counters().loginFailed();
         LOG.infof("client %s: password authentication failed for user \"%s\"", ctx.channel().remoteAddress(), startup.user());
         fatal(ctx, SqlState.INVALID_PASSWORD, "password authentication failed for user \"" + startup.user() + "\"");
+    }
+
+    /**
+     * A client asking for a newer 3.x minor version, or sending protocol options
+     * ({@code _pq_.*}), is told what we speak (3.0, no options) and goes on with 3.0, as
+     * PostgreSQL does; messages of 3.0 are all the node forwards.
+     */
+    private static void negotiateProtocolVersion(ChannelHandlerContext ctx, StartupPacket.Startup s) {
+        java.util.List<String> options = s.parameters().keySet().stream().filter(k -> k.startsWith("_pq_.")).toList();
+        if ((s.protocolVersion() & 0xFFFF) > 0 || !options.isEmpty()) {
+            ctx.write(BackendMessages.negotiateProtocolVersion(ctx.alloc(), 0, options));
+        }
     }
 
     /** Authenticated: join the pool (client limits apply here) and hand the connection to a {@link ClientSession}. */

@@ -21,7 +21,7 @@ final class InternalQuery {
         this.done = done;
     }
 
-    /** Returns true when the query is complete. */
+    /** Returns true when the query is complete; then the caller clears it and calls {@link #finish()}. */
     boolean onFrame(ByteBuf frame) {
         byte type = frame.getByte(frame.readerIndex());
         switch (type) {
@@ -35,7 +35,6 @@ final class InternalQuery {
                 if (error == null && status != 'I') {
                     error = "server left in transaction state " + (char) status;
                 }
-                done.accept(error);
                 return true;
             }
             default -> {
@@ -43,6 +42,11 @@ final class InternalQuery {
             }
         }
         return false;
+    }
+
+    /** Reports the outcome; may start the server's next internal query. */
+    void finish() {
+        done.accept(error);
     }
 
     void connectionLost() {

@@ -196,6 +196,7 @@ public final class PoolManager {
                     LOG.infof("%s: server_reset_query failed, closing: %s", server, error);
                     closeServer(server);
                 } else {
+                    server.forgetUnreportedParameters();
                     returnToPool(server);
                 }
             });

@@ -93,6 +93,15 @@ public final class PooledServer {
         parameters.put(name, value);
     }
 
+    /**
+     * After server_reset_query: parameters the server does not report (extra_float_digits,
+     * ...) are back at their defaults, which the node cannot see; forget them so the next
+     * client's are SET again. Reported ones were updated by the reset's ParameterStatus.
+     */
+    void forgetUnreportedParameters() {
+        parameters.keySet().removeIf(name -> !SessionParameters.isReported(name));
+    }
+
     /** Runs a query for the node on this server's loop; {@code done} gets null or the error. */
     void runQuery(String sql, Consumer<String> done) {
         if (!channel.eventLoop().inEventLoop()) {
@@ -130,13 +139,18 @@ public final class PooledServer {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf frame = (ByteBuf) msg;
-            if (internal != null) {
+            InternalQuery query = internal;
+            if (query != null) {
+                boolean complete;
                 try {
-                    if (internal.onFrame(frame)) {
-                        internal = null;
-                    }
+                    complete = query.onFrame(frame);
                 } finally {
                     frame.release();
+                }
+                if (complete) {
+                    // Cleared before finishing: finishing may start the next internal query.
+                    internal = null;
+                    query.finish();
                 }
                 return;
             }

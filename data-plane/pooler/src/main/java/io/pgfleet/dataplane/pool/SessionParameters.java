@@ -32,7 +32,7 @@ public final class SessionParameters {
     public static Map<String, String> fromStartup(Map<String, String> startup) {
         Map<String, String> wanted = new LinkedHashMap<>();
         startup.forEach((name, value) -> {
-            if (!NOT_PARAMETERS.contains(name)) {
+            if (!NOT_PARAMETERS.contains(name) && !name.startsWith("_pq_.")) {
                 wanted.put(canonicalName(name), value);
             }
         });

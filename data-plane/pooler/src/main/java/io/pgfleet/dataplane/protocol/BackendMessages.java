@@ -67,6 +67,16 @@ public final class BackendMessages {
         return alloc.buffer(13).writeByte(BACKEND_KEY_DATA).writeInt(12).writeInt(processId).writeInt(secretKey);
     }
 
+    /** NegotiateProtocolVersion: the newest minor version we speak, and the _pq_ options we do not know. */
+    public static ByteBuf negotiateProtocolVersion(ByteBufAllocator alloc, int newestMinor, java.util.List<String> unsupportedOptions) {
+        ByteBuf buf = alloc.buffer();
+        int start = buf.writerIndex();
+        buf.writeByte(NEGOTIATE_PROTOCOL_VERSION).writeInt(0).writeInt((3 << 16) | newestMinor).writeInt(unsupportedOptions.size());
+        unsupportedOptions.forEach(option -> writeCString(buf, option));
+        buf.setInt(start + 1, buf.writerIndex() - start - 1);
+        return buf;
+    }
+
     public static ByteBuf readyForQuery(ByteBufAllocator alloc, byte transactionStatus) {
         return alloc.buffer(6).writeByte(READY_FOR_QUERY).writeInt(5).writeByte(transactionStatus);
     }
