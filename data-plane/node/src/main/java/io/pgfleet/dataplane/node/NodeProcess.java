@@ -32,6 +32,7 @@ public class NodeProcess {
     private ConfigHolder config;
     private NodeCounters counters;
     private AutoCloseable running;
+    private HangupSignal hangup;
 
     public NodeProcess(NodeOptions options, @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String build) {
         this.options = options;
@@ -46,11 +47,15 @@ public class NodeProcess {
         if (options.configFile().isPresent()) {
             Path file = Path.of(options.configFile().get());
             PgBouncerConfigLoader.Loaded loaded = PgBouncerConfigLoader.load(file);
+            StandaloneConfigReloader.logWarnings(file, loaded.warnings());
             config = new ConfigHolder(loaded.config());
             Pooler pooler = Pooler.start(loaded.settings(), config);
             counters = pooler.counters();
             running = pooler;
-            LOG.infof("standalone node serving %s on port %d", file, pooler.port());
+            StandaloneConfigReloader reloader = new StandaloneConfigReloader(file, config, loaded.settings());
+            hangup = HangupSignal.install(reloader::reload);
+            LOG.infof("standalone node serving %s on port %d%s", file, pooler.port(),
+                    hangup == null ? "" : "; SIGHUP reloads it");
         } else {
             String nodeId = options.id().orElseGet(() -> hostName() + "-" + options.listenPort());
             NodeIdentity identity = NodeIdentity.newBuilder().setNodeId(nodeId).setBootId(UUID.randomUUID().toString())
@@ -67,6 +72,9 @@ public class NodeProcess {
     }
 
     void onStop(@Observes ShutdownEvent event) throws Exception {
+        if (hangup != null) {
+            hangup.close();
+        }
         if (running != null) {
             running.close();
         }

@@ -42,6 +42,17 @@ public record IniFile(Map<String, Map<String, String>> sections, List<String> pr
         return new IniFile(sections, problems);
     }
 
+    /**
+     * A database or user name used as a key: names with characters other than letters,
+     * digits and '_' are written as SQL quoted identifiers ({@code "my-db"}, {@code ""} for a quote).
+     */
+    public static String name(String key) {
+        if (key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")) {
+            return key.substring(1, key.length() - 1).replace("\"\"", "\"");
+        }
+        return key;
+    }
+
     public Map<String, String> section(String name) {
         return sections.getOrDefault(name, Map.of());
     }

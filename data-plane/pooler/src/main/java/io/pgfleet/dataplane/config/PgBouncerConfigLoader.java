@@ -2,83 +2,123 @@ package io.pgfleet.dataplane.config;
 
 import io.pgfleet.dataplane.PoolerSettings;
 import io.pgfleet.dataplane.auth.ScramVerifier;
-import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads a standalone node's config from PgBouncer's own files: {@code pgbouncer.ini} and
- * the {@code auth_file} it names. Settings the node does not implement yet are reported,
- * never silently dropped. Derives SCRAM verifiers from plaintext passwords here, once, so
- * no PBKDF2 runs when clients log in.
+ * Reads a standalone node's config from PgBouncer's own files: {@code pgbouncer.ini}, the
+ * {@code auth_file} and the {@code auth_hba_file} it names. Settings the node does not act
+ * on are listed in the warnings with the reason, never silently dropped; values it cannot
+ * read fail the load with an {@link IllegalArgumentException} naming section, key and value
+ * (never a password). Derives SCRAM verifiers from plaintext passwords here, once, so no
+ * PBKDF2 runs when clients log in. Logs nothing: the caller decides where warnings go.
  */
 public final class PgBouncerConfigLoader {
-    private static final Logger LOG = Logger.getLogger(PgBouncerConfigLoader.class);
-    private static final Set<String> SUPPORTED_SETTINGS = Set.of("listen_addr", "listen_port", "auth_type", "auth_file");
-    private static final Set<String> SUPPORTED_DATABASE_KEYS = Set.of("host", "port", "dbname", "user", "password");
+    private static final Set<String> SECTIONS = Set.of("pgbouncer", "databases", "users");
 
     /** The result of a load: the process settings, what the node serves, and what it ignored. */
     public record Loaded(PoolerSettings settings, NodeConfig config, List<String> warnings) {
+        public Loaded {
+            warnings = List.copyOf(warnings);
+        }
     }
 
     private PgBouncerConfigLoader() {
     }
 
     public static Loaded load(Path iniPath) throws IOException {
-        IniFile ini = IniFile.parse(Files.readString(iniPath));
-        List<String> warnings = new ArrayList<>(ini.problems());
-
-        Map<String, String> pgbouncer = new LinkedHashMap<>();
-        ini.section("pgbouncer").forEach((k, v) -> pgbouncer.put(k.toLowerCase(Locale.ROOT), v));
-        pgbouncer.keySet().stream().filter(k -> !SUPPORTED_SETTINGS.contains(k))
-                .forEach(k -> warnings.add("[pgbouncer] " + k + " is not supported yet and is ignored"));
-
-        String listenAddr = pgbouncer.getOrDefault("listen_addr", "127.0.0.1");
-        int listenPort = parseInt(pgbouncer.getOrDefault("listen_port", "6432"), "listen_port");
-        AuthType authType = AuthType.fromIni(pgbouncer.getOrDefault("auth_type", "md5"));
-
-        Map<String, DatabaseTarget> databases = new LinkedHashMap<>();
-        ini.section("databases").forEach((name, value) -> databases.put(name, database(name, value, warnings)));
-
-        Map<String, UserEntry> users = new LinkedHashMap<>();
-        String authFile = pgbouncer.get("auth_file");
-        if (authFile != null) {
-            Path authPath = iniPath.toAbsolutePath().getParent().resolve(authFile);
-            UserlistFile.parse(Files.readString(authPath)).forEach((user, secret) -> users.put(user, userEntry(user, secret, authType)));
-        } else if (authType != AuthType.TRUST) {
-            warnings.add("[pgbouncer] auth_type " + authType.iniName() + " without auth_file: no client can log in");
-        }
-        ini.section("users").keySet().forEach(user -> warnings.add("[users] " + user + ": per-user settings are not supported yet and are ignored"));
-
-        warnings.forEach(w -> LOG.warnf("%s: %s", iniPath.getFileName(), w));
-        PoolerSettings settings = PoolerSettings.defaults(listenAddr, listenPort);
-        return new Loaded(settings, new NodeConfig(authType, databases, users), List.copyOf(warnings));
+        return parse(Files.readString(iniPath), iniPath.toAbsolutePath().getParent());
     }
 
-    private static DatabaseTarget database(String name, String value, List<String> warnings) {
-        Map<String, String> params;
+    /**
+     * Reads ini text as if it were a file in {@code baseDir}; relative {@code auth_file}
+     * and {@code auth_hba_file} paths are resolved against it.
+     */
+    public static Loaded parse(String iniText, Path baseDir) throws IOException {
+        IniFile ini = IniFile.parse(iniText);
+        List<String> warnings = new ArrayList<>(ini.problems());
+        ini.sections().keySet().stream().filter(s -> !SECTIONS.contains(s)).forEach(s -> warnings.add("[" + s + "]: "
+                + ("peers".equals(s) ? "not supported yet: fleet nodes route cancel requests by node slot" : "unknown section")
+                + " (ignored)"));
+
+        PgBouncerSection pgbouncer = PgBouncerSection.read(ini.section("pgbouncer"), warnings);
+        Map<String, DatabaseTarget> databases = DatabasesSection.read(ini.section("databases"), warnings);
+        Map<String, PoolOverrides> userSettings = UsersSection.read(ini.section("users"), warnings);
+
+        Map<String, UserEntry> users = new LinkedHashMap<>();
+        for (Map.Entry<String, String> line : readAuthFile(pgbouncer, baseDir, warnings).entrySet()) {
+            try {
+                users.put(line.getKey(), userEntry(line.getKey(), line.getValue(), pgbouncer.authType()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("auth_file: user " + line.getKey() + ": " + e.getMessage());
+            }
+        }
+        // A [users] entry without an auth_file line still carries its pool settings; with no
+        // secret, it cannot log in by password, as in PgBouncer.
+        userSettings.forEach((name, pool) -> users.merge(name, new UserEntry(name, null, null, null, pool),
+                (fromAuthFile, settingsOnly) -> fromAuthFile.withPool(pool)));
+
+        HbaRules hba = readHba(pgbouncer, baseDir, warnings);
+        NodeConfig config = new NodeConfig(pgbouncer.authType(), databases, users, pgbouncer.pooler(), hba);
+        return new Loaded(pgbouncer.settings(), config, warnings);
+    }
+
+    private static Map<String, String> readAuthFile(PgBouncerSection pgbouncer, Path baseDir, List<String> warnings)
+            throws IOException {
+        if (pgbouncer.authFile() == null) {
+            if (pgbouncer.authType() != AuthType.TRUST) {
+                warnings.add("[pgbouncer] auth_file: not set, so no client can log in with auth_type "
+                        + (pgbouncer.hbaAuth() ? "hba" : pgbouncer.authType().iniName()));
+            }
+            return Map.of();
+        }
+        Path path = baseDir.resolve(pgbouncer.authFile());
+        String text;
         try {
-            params = ConnectionString.parse(value);
+            text = Files.readString(path);
+        } catch (NoSuchFileException e) {
+            // PgBouncer starts without it too and only fails logins; a reload picks the file up
+            warnings.add("[pgbouncer] auth_file: " + path + " does not exist; no user can log in until it does");
+            return Map.of();
+        }
+        try {
+            return UserlistFile.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("[databases] " + name + ": " + e.getMessage());
+            throw new IllegalArgumentException(path + ": " + e.getMessage());
         }
-        params.keySet().stream().filter(k -> !SUPPORTED_DATABASE_KEYS.contains(k))
-                .forEach(k -> warnings.add("[databases] " + name + ": " + k + " is not supported yet and is ignored"));
-        int port = parseInt(params.getOrDefault("port", "5432"), "[databases] " + name + " port");
-        List<HostAndPort> hosts = new ArrayList<>();
-        // PgBouncer takes a comma-separated host list and tries hosts in order.
-        for (String host : params.getOrDefault("host", "localhost").split(",")) {
-            hosts.add(new HostAndPort(host.strip(), port));
+    }
+
+    private static HbaRules readHba(PgBouncerSection pgbouncer, Path baseDir, List<String> warnings) throws IOException {
+        if (!pgbouncer.hbaAuth()) {
+            if (pgbouncer.authHbaFile() != null) {
+                warnings.add("[pgbouncer] auth_hba_file: used only with auth_type = hba (ignored)");
+            }
+            return HbaRules.NONE;
         }
-        return new DatabaseTarget(name, hosts, params.get("dbname"), params.get("user"), params.get("password"));
+        String fallback = "; every client authenticates with md5 (or SCRAM where auth_file holds a SCRAM secret)";
+        if (pgbouncer.authHbaFile() == null) {
+            warnings.add("[pgbouncer] auth_type: hba without auth_hba_file" + fallback);
+            return HbaRules.NONE;
+        }
+        Path path = baseDir.resolve(pgbouncer.authHbaFile());
+        try {
+            return HbaRules.parse(Files.readString(path));
+        } catch (NoSuchFileException e) {
+            warnings.add("[pgbouncer] auth_hba_file: " + path + " does not exist" + fallback);
+        } catch (UnsupportedOperationException e) {
+            warnings.add("[pgbouncer] auth_hba_file: not supported yet" + fallback);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(path + ": " + e.getMessage());
+        }
+        return HbaRules.NONE;
     }
 
     static UserEntry userEntry(String user, String secret, AuthType authType) {
@@ -91,13 +131,5 @@ public final class PgBouncerConfigLoader {
         ScramVerifier verifier = authType == AuthType.SCRAM_SHA_256
                 ? ScramVerifier.fromPassword(secret, ScramVerifier.DEFAULT_ITERATIONS) : null;
         return new UserEntry(user, verifier, null, secret);
-    }
-
-    private static int parseInt(String value, String what) {
-        try {
-            return Integer.parseInt(value.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(what + ": '" + value + "' is not a number");
-        }
     }
 }
