@@ -1,0 +1,52 @@
+package io.pgfleet.dataplane.pool;
+
+import io.pgfleet.dataplane.Pooler;
+import io.pgfleet.dataplane.PoolerSettings;
+import io.pgfleet.dataplane.config.PoolMode;
+import io.pgfleet.testkit.Postgres;
+import io.pgfleet.testkit.TestNode;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static io.pgfleet.dataplane.pool.SessionPoolingTest.scalar;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** so_reuseport: a new node process binds the same port and takes over while the old one drains. */
+class ReusePortTest {
+
+    @Test
+    void aSecondNodeTakesThePortOverWithNoRefusedConnection() throws Exception {
+        TestNode old = TestNode.start(Postgres.shared(), "reuseport", List.of("user"), s -> s.poolMode = PoolMode.TRANSACTION,
+                p -> p.withSoReuseport(true));
+        int port = old.port();
+        Pooler successor = Pooler.start(PoolerSettings.defaults("127.0.0.1", port).withSoReuseport(true), old.config());
+        try {
+            assertThat(successor.port()).isEqualTo(port);
+            CompletableFuture<Boolean> draining = CompletableFuture.supplyAsync(() -> old.pooler().drain(Duration.ofSeconds(5)));
+            int refused = 0;
+            // Bounded: 60 fresh logins while the old node drains and after it is gone.
+            for (int i = 0; i < 60; i++) {
+                try (Connection c = DriverManager.getConnection(old.url(), old.user(), io.pgfleet.testkit.TestNode.PASSWORD)) {
+                    assertThat(scalar(c, "SELECT 1")).isEqualTo("1");
+                } catch (SQLException e) {
+                    if (!"57P01".equals(e.getSQLState())) {
+                        refused++;
+                    }
+                }
+            }
+            draining.get();
+            assertThat(refused).isZero();
+            try (Connection c = DriverManager.getConnection(old.url(), old.user(), io.pgfleet.testkit.TestNode.PASSWORD)) {
+                assertThat(scalar(c, "SELECT 'served by the successor'")).isEqualTo("served by the successor");
+            }
+        } finally {
+            successor.close();
+        }
+    }
+}
