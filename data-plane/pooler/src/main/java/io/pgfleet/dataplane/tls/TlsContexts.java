@@ -32,6 +32,7 @@ public final class TlsContexts {
         if (settings.certFile() == null || settings.keyFile() == null) {
             throw new SSLException("client_tls_cert_file and client_tls_key_file must both be set");
         }
+        KeyPairCheck.requireMatchingPair(settings.certFile(), settings.keyFile());
         SslContextBuilder builder = SslContextBuilder.forServer(new File(settings.certFile()), new File(settings.keyFile()))
                 .sslProvider(SslProvider.JDK)
                 .protocols(TlsProtocols.parse(settings.protocols()))
@@ -69,6 +70,7 @@ public final class TlsContexts {
             builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
         }
         if (settings.certFile() != null && settings.keyFile() != null) {
+            KeyPairCheck.requireMatchingPair(settings.certFile(), settings.keyFile());
             builder.keyManager(new File(settings.certFile()), new File(settings.keyFile()));
         }
         return builder.build();
