@@ -56,7 +56,7 @@ public final class Pooler implements AutoCloseable {
         ExecutorService crypto = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 new DefaultThreadFactory("pgfleet-crypto", true));
         ServerConnector connector = new ServerConnector(new ScramKeyCache(crypto),
-                settings.serverConnectTimeoutMillis(), settings.maxMessageSize());
+                settings.serverConnectTimeoutMillis(), settings.maxMessageSize(), () -> config.current().pooler().serverTls());
         PoolManager pools = new PoolManager(connector, workers, counters);
         PoolerContext context = new PoolerContext(settings, config, pools, new ClientRegistry(settings.nodeSlot()), counters);
         try {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -29,11 +30,13 @@ public final class EmbeddedPostgresServer implements PostgresServer {
 
     private final Path dataDirectory;
     private final int port;
+    private final Map<String, String> extraConfig;
     private EmbeddedPostgres postgres;
 
-    private EmbeddedPostgresServer(Path dataDirectory, int port) {
+    private EmbeddedPostgresServer(Path dataDirectory, int port, Map<String, String> extraConfig) {
         this.dataDirectory = dataDirectory;
         this.port = port;
+        this.extraConfig = extraConfig;
     }
 
     public static EmbeddedPostgresServer start() {
@@ -46,14 +49,33 @@ public final class EmbeddedPostgresServer implements PostgresServer {
 
     /** On a fixed port and data directory (an existing one is reused as it is). */
     public static EmbeddedPostgresServer start(Path dataDirectory, int port) {
-        EmbeddedPostgresServer server = new EmbeddedPostgresServer(dataDirectory, port);
+        EmbeddedPostgresServer server = new EmbeddedPostgresServer(dataDirectory, port, Map.of());
         server.launch();
         return server;
     }
 
+    /**
+     * With {@code ssl = on} and this certificate (PEM, key 0600). The pg_hba.conf lines stay
+     * {@code host}, which match TLS and plaintext connections alike; tests see which one they
+     * got in {@code pg_stat_ssl}.
+     */
+    public static EmbeddedPostgresServer startWithTls(Path certFile, Path keyFile) {
+        try {
+            EmbeddedPostgresServer server = new EmbeddedPostgresServer(Files.createTempDirectory("pgfleet-pg-"), freePort(),
+                    Map.of("ssl", "on", "ssl_cert_file", certFile.toAbsolutePath().toString(),
+                            "ssl_key_file", keyFile.toAbsolutePath().toString()));
+            server.launch();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start embedded PostgreSQL", e);
+        }
+    }
+
     private void launch() {
         try {
-            postgres = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            extraConfig.forEach(builder::setServerConfig);
+            postgres = builder
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false) // we own the directory; zonky would delete it on stop
                     .setPort(port)

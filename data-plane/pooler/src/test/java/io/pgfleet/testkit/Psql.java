@@ -26,8 +26,29 @@ public final class Psql {
     public static Result run(String host, int port, String user, String password, String database, String sql) {
         ProcessBuilder builder = new ProcessBuilder(List.of("psql", "-X", "-tA", "-v", "ON_ERROR_STOP=1",
                 "-h", host, "-p", Integer.toString(port), "-U", user, "-d", database, "-c", sql));
-        builder.environment().put("PGPASSWORD", password);
         builder.environment().put("PGSSLMODE", "disable");
+        return run(builder, password);
+    }
+
+    /**
+     * Runs one command against a libpq connection string, which carries everything else
+     * (sslmode, sslrootcert, sslcert, ...). {@code password} may be null.
+     */
+    public static Result runConninfo(String conninfo, String password, String sql) {
+        ProcessBuilder builder = new ProcessBuilder(List.of("psql", "-X", "-tA", "-v", "ON_ERROR_STOP=1",
+                "-d", conninfo, "-c", sql));
+        // Nothing from the user running the tests (~/.postgresql/root.crt, PGSSLMODE) may decide the outcome.
+        builder.environment().keySet().removeIf(name -> name.startsWith("PG"));
+        builder.environment().put("PGSSLROOTCERT", "/nonexistent");
+        builder.environment().put("PGSSLCERT", "/nonexistent");
+        builder.environment().put("PGSSLKEY", "/nonexistent");
+        return run(builder, password);
+    }
+
+    private static Result run(ProcessBuilder builder, String password) {
+        if (password != null) {
+            builder.environment().put("PGPASSWORD", password);
+        }
         builder.environment().put("PGCONNECT_TIMEOUT", "10");
         try {
             Process process = builder.start();

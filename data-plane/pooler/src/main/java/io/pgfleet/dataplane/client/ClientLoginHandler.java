@@ -6,11 +6,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.pgfleet.dataplane.auth.ClientAuthMethod;
 import io.pgfleet.dataplane.auth.Md5Password;
 import io.pgfleet.dataplane.auth.ScramServerExchange;
 import io.pgfleet.dataplane.auth.ScramVerifier;
-import io.pgfleet.dataplane.config.AuthType;
 import io.pgfleet.dataplane.config.DatabaseTarget;
 import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.UserEntry;
@@ -24,6 +25,8 @@ import io.pgfleet.dataplane.protocol.PgProtocolException;
 import io.pgfleet.dataplane.protocol.SqlState;
 import io.pgfleet.dataplane.protocol.StartupPacket;
 import io.pgfleet.dataplane.server.ServerLogin;
+import io.pgfleet.dataplane.tls.ClientTls;
+import io.pgfleet.dataplane.tls.TlsConnections;
 import org.jboss.logging.Logger;
 
 import java.net.InetSocketAddress;
@@ -33,30 +36,34 @@ import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A client's life up to its first ReadyForQuery: SSL/GSSENC negotiation (declined for
- * now), cancel requests, the StartupMessage, client authentication. Then it hands the
+ * A client's life up to its first ReadyForQuery: SSL negotiation (GSSENC is declined),
+ * cancel requests, the StartupMessage, client authentication. Then it hands the
  * connection to a {@link ClientSession} and removes itself.
  */
 final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ClientLoginHandler.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final byte[] DECLINE = {'N'};
+    private static final byte[] ACCEPT = {'S'};
 
     private enum State { AWAIT_STARTUP, AWAIT_PASSWORD, AWAIT_SASL_INITIAL, AWAIT_SASL_RESPONSE, CONNECTING, DONE }
 
     private final PoolerContext pooler;
+    private final ClientTls tls;
     private State state = State.AWAIT_STARTUP;
     private StartupPacket.Startup startup;
     private NodeConfig config;
     private DatabaseTarget target;
     private UserEntry user;
+    private ClientAuthMethod method;
     private byte[] md5Salt;
     private ScramServerExchange scram;
     private ServerLogin.ScramKeys passthroughKeys;
     private ScheduledFuture<?> loginTimeout;
 
-    ClientLoginHandler(PoolerContext pooler) {
+    ClientLoginHandler(PoolerContext pooler, ClientTls tls) {
         this.pooler = pooler;
+        this.tls = tls;
     }
 
     @Override
@@ -81,7 +88,7 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "unexpected startup packet");
         }
         switch (packet) {
-            case StartupPacket.SslRequest ignored -> ctx.writeAndFlush(Unpooled.wrappedBuffer(DECLINE));
+            case StartupPacket.SslRequest ignored -> onSslRequest(ctx);
             case StartupPacket.GssEncRequest ignored -> ctx.writeAndFlush(Unpooled.wrappedBuffer(DECLINE));
             case StartupPacket.CancelRequest cancel -> {
                 onCancelRequest(ctx, cancel);
@@ -90,6 +97,22 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             }
             case StartupPacket.Startup s -> onStartup(ctx, s);
         }
+    }
+
+    private void onSslRequest(ChannelHandlerContext ctx) {
+        if (TlsConnections.isEncrypted(ctx.channel())) {
+            throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "SSLRequest on an encrypted connection");
+        }
+        SslHandler ssl = tls.newHandler(ctx.channel(), pooler.config().current().pooler().clientTls());
+        if (ssl == null) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(DECLINE));
+            return;
+        }
+        // 'S' is the last plaintext byte; the TLS layer goes in front of everything, and the
+        // startup decoder, which has nothing buffered (it refuses bytes after an SSLRequest),
+        // reads the StartupMessage that arrives through it.
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(ACCEPT));
+        ctx.pipeline().addFirst("tls", ssl);
     }
 
     private void onStartup(ChannelHandlerContext ctx, StartupPacket.Startup s) {
@@ -101,11 +124,30 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             throw new PgProtocolException(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported through the pooler");
         }
         negotiateProtocolVersion(ctx, s);
+        if (pooler.pools().draining()) {
+            throw new PgProtocolException(SqlState.ADMIN_SHUTDOWN, "the pooler is shutting down");
+        }
         config = pooler.config().current();
         int maxClients = config.pooler().maxClientConn();
         if (maxClients > 0 && pooler.counters().clientConnections() > maxClients) {
             throw new PgProtocolException(SqlState.TOO_MANY_CONNECTIONS,
                     "no more connections allowed (max_client_conn=" + maxClients + ")");
+        }
+        boolean encrypted = TlsConnections.isEncrypted(ctx.channel());
+        if (ClientTls.requiresTls(config.pooler().clientTls()) && !encrypted) {
+            throw new PgProtocolException(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "SSL required");
+        }
+        try {
+            method = ClientAuthMethod.select(config, encrypted, s.database(), s.user(), ctx.channel().remoteAddress());
+        } catch (PgProtocolException e) {
+            pooler.counters().loginFailed();
+            LOG.infof("client %s: %s", ctx.channel().remoteAddress(), e.getMessage());
+            throw e;
+        }
+        if (method == ClientAuthMethod.CLEARTEXT_PASSWORD && !encrypted && !config.pooler().allowPlainWithoutTls()) {
+            // Refused before asking, so the client never sends its password in the clear.
+            throw new PgProtocolException(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                    "cleartext password authentication requires an SSL connection");
         }
         target = config.database(s.database());
         if (target == null) {
@@ -115,9 +157,10 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         // From here on the client sends typed messages.
         ctx.pipeline().addAfter("startup", "frames", new MessageFrameDecoder(pooler.settings().maxMessageSize()));
         ctx.pipeline().remove("startup");
-        switch (config.authType()) {
+        switch (method) {
             case TRUST -> startSession(ctx);
-            case PLAIN -> {
+            case CERT -> checkCertificate(ctx);
+            case CLEARTEXT_PASSWORD -> {
                 state = State.AWAIT_PASSWORD;
                 ctx.writeAndFlush(BackendMessages.authenticationCleartextPassword(ctx.alloc()));
             }
@@ -190,7 +233,7 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
     private void checkPassword(ChannelHandlerContext ctx, String response) {
         boolean ok = false;
         if (user != null) {
-            if (config.authType() == AuthType.MD5) {
+            if (method == ClientAuthMethod.MD5) {
                 String stored = user.md5Hash() != null ? user.md5Hash()
                         : user.password() != null ? Md5Password.storedHash(user.name(), user.password()) : null;
                 ok = stored != null && constantTimeEquals(Md5Password.saltedResponse(stored, md5Salt), response);
@@ -203,6 +246,27 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         if (!ok) {
             authenticationFailed(ctx);
             return;
+        }
+        startSession(ctx);
+    }
+
+    /**
+     * The certificate was checked against client_tls_ca_file in the handshake; here its CN
+     * must be the user name. There is no user map, as in PgBouncer.
+     */
+    private void checkCertificate(ChannelHandlerContext ctx) {
+        String commonName = TlsConnections.peerCommonName(ctx.channel());
+        if (commonName == null) {
+            pooler.counters().loginFailed();
+            throw new PgProtocolException(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                    "connection requires a valid client certificate");
+        }
+        if (!commonName.equals(startup.user())) {
+            pooler.counters().loginFailed();
+            LOG.infof("client %s: certificate for \"%s\" used to log in as \"%s\"", ctx.channel().remoteAddress(),
+                    commonName, startup.user());
+            throw new PgProtocolException(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                    "certificate authentication failed for user \"" + startup.user() + "\"");
         }
         startSession(ctx);
     }

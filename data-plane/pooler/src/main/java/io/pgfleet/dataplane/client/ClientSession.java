@@ -70,6 +70,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
     /** After authentication: welcome the client, now if the pool knows what to say, else once a server is ready. */
     void begin() {
         cancelKey = pooler.clients().register(this);
+        if (pooler.pools().draining()) {
+            // Logged in just as the node began to drain, after the drain reached every client.
+            fatal(SqlState.ADMIN_SHUTDOWN, "the pooler is shutting down");
+            return;
+        }
         Map<String, String> welcome = pooler.pools().welcomeParameters(pool);
         if (welcome != null && settings.poolMode() != PoolMode.SESSION) {
             welcome(welcome);

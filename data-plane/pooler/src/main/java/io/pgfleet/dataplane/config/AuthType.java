@@ -7,7 +7,9 @@ public enum AuthType {
     TRUST("trust"),
     PLAIN("plain"),
     MD5("md5"),
-    SCRAM_SHA_256("scram-sha-256");
+    SCRAM_SHA_256("scram-sha-256"),
+    /** The client's TLS certificate, signed by client_tls_ca_file, must name the user in its CN. */
+    CERT("cert");
 
     private final String iniName;
 
@@ -26,6 +28,6 @@ public enum AuthType {
                 return type;
             }
         }
-        throw new IllegalArgumentException("unsupported auth_type '" + value + "' (supported: trust, plain, md5, scram-sha-256)");
+        throw new IllegalArgumentException("unsupported auth_type '" + value + "' (supported: trust, plain, md5, scram-sha-256, cert)");
     }
 }

@@ -120,7 +120,7 @@ record PgBouncerSection(PoolerSettings settings, PoolerConfig pooler, AuthType a
         try {
             return AuthType.fromIni(method);
         } catch (IllegalArgumentException e) {
-            throw values.invalid(key, method, "not supported (trust, plain, md5, scram-sha-256 or hba)");
+            throw values.invalid(key, method, "not supported (trust, plain, md5, scram-sha-256, cert or hba)");
         }
     }
 

@@ -29,6 +29,8 @@ public final class Pool {
     int active;
     int connecting;
     int clients;
+    /** Bumped when the upstream or the way to log in to it changes. */
+    int generation;
 
     /** ParameterStatus values of the last server login: what a new client is told at login. */
     Map<String, String> welcomeParameters;

@@ -45,7 +45,7 @@ public final class PoolManager {
     private final Map<String, Integer> clientsPerDatabase = new HashMap<>();
     private final Map<String, Integer> clientsPerUser = new HashMap<>();
     private boolean paused;
-    private boolean draining;
+    private volatile boolean draining;
     private ScheduledFuture<?> janitor;
 
     public PoolManager(ServerConnector connector, EventLoopGroup loops, NodeCounters counters) {
@@ -322,18 +322,32 @@ public final class PoolManager {
             return;
         }
         DatabaseTarget before = pool.target;
+        NodeConfig configBefore = pool.configSeen;
         pool.configSeen = config;
         pool.target = target;
         pool.user = user;
         pool.settings = PoolSettings.resolve(config.pooler(), target, user);
-        if (before != null && !sameServers(before, target)) {
-            // The upstream changed: old servers drain as they are released.
-            for (PooledServer s : pool.idle) {
-                s.closeOnRelease = true;
-                loops.next().execute(s::close);
-            }
+        if (before != null && (!sameServers(before, target)
+                || !configBefore.pooler().serverTls().equals(config.pooler().serverTls())
+                || !Objects.equals(passwordOf(configBefore.user(pool.key.user())), passwordOf(user)))) {
+            // The upstream or how to reach it changed: old servers drain as they are
+            // released, and an old login failure says nothing about the new target.
+            markAllForClose(pool);
             pool.welcomeParameters = null;
+            pool.loginFailedAtNanos = 0;
         }
+    }
+
+    /** Servers of an older generation close when released; idle ones close now. Under the lock. */
+    private void markAllForClose(Pool pool) {
+        pool.generation++;
+        List<PooledServer> idle = List.copyOf(pool.idle);
+        idle.forEach(this::removeCounted);
+        idle.forEach(s -> s.channel().eventLoop().execute(s::close));
+    }
+
+    private static String passwordOf(UserEntry user) {
+        return user == null ? null : user.password();
     }
 
     private static boolean sameServers(DatabaseTarget a, DatabaseTarget b) {
@@ -428,11 +442,12 @@ public final class PoolManager {
         serversPerUser.merge(pool.key.user(), 1, Integer::sum);
         DatabaseTarget target = pool.target;
         ServerLogin login = serverLogin(pool);
+        int generation = pool.generation;
         after.add(() -> {
             Future<ServerConnection> connecting = connector.connect(loop, target, login);
             connecting.addListener(f -> {
                 if (f.isSuccess()) {
-                    connected(pool, connecting.getNow(), login.startupParameters());
+                    connected(pool, connecting.getNow(), login.startupParameters(), generation);
                 } else {
                     connectFailed(pool, f.cause());
                 }
@@ -452,11 +467,11 @@ public final class PoolManager {
         return new ServerLogin(user, target.dbname(), parameters, password, forcedUser ? null : pool.passthroughKeys);
     }
 
-    private void connected(Pool pool, ServerConnection connection, Map<String, String> startupParameters) {
+    private void connected(Pool pool, ServerConnection connection, Map<String, String> startupParameters, int generation) {
         Map<String, String> loginParameters = new HashMap<>(startupParameters);
         loginParameters.remove("user");
         loginParameters.remove("database");
-        PooledServer server = new PooledServer(pool, connection, loginParameters);
+        PooledServer server = new PooledServer(pool, connection, loginParameters, generation);
         counters.serverOpened();
         lock.lock();
         try {
@@ -515,7 +530,7 @@ public final class PoolManager {
             long now = System.nanoTime();
             PoolSettings s = pool.settings;
             boolean expired = s.serverLifetimeNanos() > 0 && now - server.createdNanos >= s.serverLifetimeNanos();
-            if (expired || server.closeOnRelease || draining || (paused && pool.waiters.isEmpty())
+            if (expired || server.generation != pool.generation || draining || (paused && pool.waiters.isEmpty())
                     || pools.get(pool.key) != pool) {
                 removeCounted(server);
                 after.add(server::close);
@@ -696,7 +711,7 @@ public final class PoolManager {
                     boolean idleTooLong = s.serverIdleTimeoutNanos() > 0 && now - server.idleSinceNanos >= s.serverIdleTimeoutNanos()
                             && pool.total() > keep;
                     boolean tooOld = s.serverLifetimeNanos() > 0 && now - server.createdNanos >= s.serverLifetimeNanos();
-                    if (idleTooLong || tooOld || server.closeOnRelease) {
+                    if (idleTooLong || tooOld) {
                         it.remove();
                         server.state = PooledServer.State.CLOSED;
                         serversPerDatabase.merge(pool.key.database(), -1, Integer::sum);

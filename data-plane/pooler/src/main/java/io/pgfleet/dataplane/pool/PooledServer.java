@@ -41,14 +41,16 @@ public final class PooledServer {
     long idleSinceNanos = createdNanos;
     int cancelsInFlight;
     boolean releaseAfterCancel;
-    boolean closeOnRelease;
+    /** The pool's generation when this server logged in; an older one means its target changed. */
+    final int generation;
 
     private volatile PoolClient owner;
     private InternalQuery internal; // only touched on this server's loop
     private List<ByteBuf> batch = new ArrayList<>(4);
 
-    PooledServer(Pool pool, ServerConnection connection, Map<String, String> loginParameters) {
+    PooledServer(Pool pool, ServerConnection connection, Map<String, String> loginParameters, int generation) {
         this.pool = pool;
+        this.generation = generation;
         this.channel = connection.channel();
         this.processId = connection.processId();
         this.secretKey = connection.secretKey();

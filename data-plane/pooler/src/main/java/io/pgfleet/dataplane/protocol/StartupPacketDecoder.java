@@ -34,7 +34,15 @@ public final class StartupPacketDecoder extends ByteToMessageDecoder {
         in.skipBytes(4);
         int code = in.readInt();
         ByteBuf body = in.readSlice(length - 8);
-        out.add(decodeBody(code, body));
+        StartupPacket packet = decodeBody(code, body);
+        if ((packet instanceof StartupPacket.SslRequest || packet instanceof StartupPacket.GssEncRequest) && in.isReadable()) {
+            // A client must wait for the answer before it goes on. Bytes already here were sent
+            // before any encryption, so a man in the middle may have put them there; taking
+            // them as if they came through TLS is CVE-2021-23214. PostgreSQL refuses the same way.
+            in.skipBytes(in.readableBytes());
+            throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "received unencrypted data after SSL request");
+        }
+        out.add(packet);
     }
 
     private static StartupPacket decodeBody(int code, ByteBuf body) {

@@ -12,10 +12,13 @@ import io.netty.util.concurrent.Promise;
 import io.pgfleet.dataplane.auth.ScramKeyCache;
 import io.pgfleet.dataplane.config.DatabaseTarget;
 import io.pgfleet.dataplane.config.HostAndPort;
+import io.pgfleet.dataplane.config.TlsSettings;
 import io.pgfleet.dataplane.protocol.MessageFrameDecoder;
 import io.pgfleet.dataplane.protocol.SqlState;
+import io.pgfleet.dataplane.tls.ServerTls;
 
 import java.util.Iterator;
+import java.util.function.Supplier;
 
 /**
  * Opens and logs in server connections. A server connection runs on the event loop of the
@@ -26,11 +29,20 @@ public final class ServerConnector {
     private final ScramKeyCache keyCache;
     private final int connectTimeoutMillis;
     private final int maxMessageSize;
+    private final ServerTls tls;
 
+    /** Without TLS towards servers (server_tls_sslmode = disable). */
     public ServerConnector(ScramKeyCache keyCache, int connectTimeoutMillis, int maxMessageSize) {
+        this(keyCache, connectTimeoutMillis, maxMessageSize, () -> TlsSettings.DISABLED);
+    }
+
+    /** @param serverTls read for every new server connection, so a config reload applies to the next one */
+    public ServerConnector(ScramKeyCache keyCache, int connectTimeoutMillis, int maxMessageSize,
+                           Supplier<TlsSettings> serverTls) {
         this.keyCache = keyCache;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.maxMessageSize = maxMessageSize;
+        this.tls = new ServerTls(serverTls);
     }
 
     public Future<ServerConnection> connect(EventLoop eventLoop, DatabaseTarget target, ServerLogin login) {
@@ -56,6 +68,7 @@ public final class ServerConnector {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        tls.install(ch, host.host(), host.port()); // SSLRequest first, when server_tls_sslmode asks for it
                         ch.pipeline().addLast("frames", new MessageFrameDecoder(maxMessageSize));
                         ch.pipeline().addLast("login", new ServerLoginHandler(login, keyCache, result));
                     }

@@ -255,7 +255,7 @@ class PgBouncerIniSettingsTest {
     }
 
     @Test
-    void authHbaFileIsReportedUntilHbaRulesAreImplemented() throws IOException {
+    void authHbaFileIsReadWithAuthTypeHba() throws IOException {
         java.nio.file.Files.writeString(dir.resolve("hba.conf"), "host all all 0.0.0.0/0 scram-sha-256\n");
         PgBouncerConfigLoader.Loaded loaded = PgBouncerConfigLoader.parse("""
                 [pgbouncer]
@@ -263,7 +263,9 @@ class PgBouncerIniSettingsTest {
                 auth_hba_file = hba.conf
                 """, dir);
         assertThat(loaded.config().authType()).isEqualTo(AuthType.MD5);
-        assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).startsWith("[pgbouncer] auth_hba_file: not supported yet"));
+        assertThat(loaded.config().hba().rules()).singleElement()
+                .satisfies(rule -> assertThat(rule.method()).isEqualTo("scram-sha-256"));
+        assertThat(loaded.warnings()).noneSatisfy(w -> assertThat(w).contains("auth_hba_file"));
 
         PgBouncerConfigLoader.Loaded notHba = PgBouncerConfigLoader.parse("""
                 [pgbouncer]
