@@ -50,4 +50,11 @@ public final class FleetNode implements AutoCloseable {
         agent.close();
         pooler.close();
     }
+
+    /** Graceful stop: see {@link Pooler#drain}. */
+    public boolean drain(java.time.Duration deadline) {
+        boolean clean = pooler.drain(deadline);
+        agent.close();
+        return clean;
+    }
 }

@@ -44,4 +44,11 @@ public interface NodeOptions {
 
     @WithDefault("5s")
     Duration statsInterval();
+
+    /**
+     * On SIGTERM: how long running transactions may take to finish before the node closes
+     * what is left (clients outside a transaction are closed at once).
+     */
+    @WithDefault("30s")
+    Duration shutdownTimeout();
 }

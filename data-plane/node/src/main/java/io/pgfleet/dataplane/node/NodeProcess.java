@@ -31,7 +31,8 @@ public class NodeProcess {
     private final String build;
     private ConfigHolder config;
     private NodeCounters counters;
-    private AutoCloseable running;
+    /** Drains the running engine: stop accepting, let transactions finish up to a deadline, close. */
+    private java.util.function.Predicate<java.time.Duration> drain;
     private HangupSignal hangup;
 
     public NodeProcess(NodeOptions options, @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String build) {
@@ -51,7 +52,7 @@ public class NodeProcess {
             config = new ConfigHolder(loaded.config());
             Pooler pooler = Pooler.start(loaded.settings(), config);
             counters = pooler.counters();
-            running = pooler;
+            drain = pooler::drain;
             StandaloneConfigReloader reloader = new StandaloneConfigReloader(file, config, loaded.settings());
             hangup = HangupSignal.install(reloader::reload);
             LOG.infof("standalone node serving %s on port %d%s", file, pooler.port(),
@@ -66,7 +67,7 @@ public class NodeProcess {
                             options.token().orElse(""), options.statsInterval()));
             config = node.config();
             counters = node.pooler().counters();
-            running = node;
+            drain = node::drain;
             LOG.infof("node %s serving on port %d, config from control plane %s", nodeId, node.port(), options.controlPlane().get());
         }
     }
@@ -75,8 +76,9 @@ public class NodeProcess {
         if (hangup != null) {
             hangup.close();
         }
-        if (running != null) {
-            running.close();
+        if (drain != null) {
+            // SIGTERM lands here: a rolling restart loses no committed work.
+            drain.test(options.shutdownTimeout());
         }
     }
 
