@@ -427,8 +427,9 @@ public final class PoolManager {
         serversPerUser.merge(pool.key.user(), 1, Integer::sum);
         DatabaseTarget target = pool.target;
         ServerLogin login = serverLogin(pool);
+        java.time.Duration connectTimeout = pool.configSeen.pooler().serverConnectTimeout();
         after.add(() -> {
-            Future<ServerConnection> connecting = connector.connect(loop, target, login);
+            Future<ServerConnection> connecting = connector.connect(loop, target, login, connectTimeout);
             connecting.addListener(f -> {
                 if (f.isSuccess()) {
                     connected(pool, connecting.getNow(), login.startupParameters());
