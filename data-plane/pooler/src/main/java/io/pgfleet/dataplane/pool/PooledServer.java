@@ -131,8 +131,11 @@ public final class PooledServer {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf frame = (ByteBuf) msg;
             if (internal != null) {
+                InternalQuery current = internal;
                 try {
-                    if (internal.onFrame(frame)) {
+                    // The query's callback may start the next one (check query, then SETs):
+                    // only the finished query is cleared, never its successor.
+                    if (current.onFrame(frame) && internal == current) {
                         internal = null;
                     }
                 } finally {
