@@ -443,8 +443,9 @@ public final class PoolManager {
         DatabaseTarget target = pool.target;
         ServerLogin login = serverLogin(pool);
         int generation = pool.generation;
+        java.time.Duration connectTimeout = pool.configSeen.pooler().serverConnectTimeout();
         after.add(() -> {
-            Future<ServerConnection> connecting = connector.connect(loop, target, login);
+            Future<ServerConnection> connecting = connector.connect(loop, target, login, connectTimeout);
             connecting.addListener(f -> {
                 if (f.isSuccess()) {
                     connected(pool, connecting.getNow(), login.startupParameters(), generation);
@@ -537,17 +538,22 @@ public final class PoolManager {
                 pools.values().forEach(p -> launchIfNeeded(p, after));
                 return;
             }
-            Pool.Waiter next = paused ? null : pool.waiters.pollFirst();
-            if (next != null) {
-                server.owner(next.client());
-                after.add(() -> prepare(server, next.client()));
-                return;
-            }
-            if (blockedElsewhere(pool)) {
-                // Another pool of the same database or user waits at a shared limit: give it the slot.
+            Pool.Waiter head = paused ? null : pool.waiters.peekFirst();
+            Pool starved = paused ? null : starvedElsewhere(pool, head);
+            if (starved != null) {
+                // Another pool of the same database or user has waited longer at a shared
+                // limit: the slot is its turn, first come first served across pools, so a
+                // busy pool cannot keep the limit for itself.
                 removeCounted(server);
                 after.add(server::close);
+                launchIfNeeded(starved, after);
                 pools.values().forEach(p -> launchIfNeeded(p, after));
+                return;
+            }
+            if (head != null) {
+                pool.waiters.pollFirst();
+                server.owner(head.client());
+                after.add(() -> prepare(server, head.client()));
                 return;
             }
             pool.active--;
@@ -564,21 +570,42 @@ public final class PoolManager {
         }
     }
 
-    private boolean blockedElsewhere(Pool pool) {
+    /**
+     * The pool whose client should get the slot of a server {@code pool} is giving back:
+     * one of the same database or user, at a shared limit that is full, with a client
+     * waiting that no connect is under way for, who came before {@code head} (any such
+     * client when {@code head} is null), and room below its own pool_size. Null when none.
+     * Under the lock.
+     */
+    private Pool starvedElsewhere(Pool pool, Pool.Waiter head) {
         PoolSettings s = pool.settings;
         boolean dbFull = s.maxDbConnections() > 0 && serversPerDatabase.getOrDefault(pool.key.database(), 0) >= s.maxDbConnections();
         boolean userFull = s.maxUserConnections() > 0 && serversPerUser.getOrDefault(pool.key.user(), 0) >= s.maxUserConnections();
         if (!dbFull && !userFull) {
-            return false;
+            return null;
         }
+        Pool chosen = null;
+        long chosenSince = 0;
         for (Pool other : pools.values()) {
-            if (other != pool && !other.waiters.isEmpty() && other.waiters.size() > other.connecting
-                    && ((dbFull && other.key.database().equals(pool.key.database()))
+            if (other == pool || other.waiters.size() <= other.connecting || other.settings == null
+                    || other.total() >= other.settings.poolSize()
+                    || !((dbFull && other.key.database().equals(pool.key.database()))
                     || (userFull && other.key.user().equals(pool.key.user())))) {
-                return true;
+                continue;
+            }
+            // The first waiters are the ones the connects under way are for.
+            Iterator<Pool.Waiter> it = other.waiters.iterator();
+            for (int i = 0; i < other.connecting; i++) {
+                it.next();
+            }
+            long since = it.next().sinceNanos();
+            boolean earlier = chosen == null ? head == null || since - head.sinceNanos() < 0 : since - chosenSince < 0;
+            if (earlier) {
+                chosen = other;
+                chosenSince = since;
             }
         }
-        return false;
+        return chosen;
     }
 
     /** Takes a server out of every count. Under the lock. */

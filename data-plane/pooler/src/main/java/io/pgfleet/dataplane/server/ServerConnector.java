@@ -9,6 +9,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.pgfleet.dataplane.auth.ScramKeyCache;
 import io.pgfleet.dataplane.config.DatabaseTarget;
 import io.pgfleet.dataplane.config.HostAndPort;
@@ -17,7 +18,9 @@ import io.pgfleet.dataplane.protocol.MessageFrameDecoder;
 import io.pgfleet.dataplane.protocol.SqlState;
 import io.pgfleet.dataplane.tls.ServerTls;
 
+import java.time.Duration;
 import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -46,13 +49,35 @@ public final class ServerConnector {
     }
 
     public Future<ServerConnection> connect(EventLoop eventLoop, DatabaseTarget target, ServerLogin login) {
+        return connect(eventLoop, target, login, null);
+    }
+
+    /**
+     * Connects and logs in, failing when both have not finished within {@code timeout}
+     * (server_connect_timeout, which as in PgBouncer covers the login too: a server that
+     * accepts and then never answers must not hold a pool slot and its clients forever).
+     * Null or zero: only the node's TCP connect timeout applies.
+     */
+    public Future<ServerConnection> connect(EventLoop eventLoop, DatabaseTarget target, ServerLogin login, Duration timeout) {
         Promise<ServerConnection> result = eventLoop.newPromise();
-        tryNext(eventLoop, target.hosts().iterator(), login, result, null);
+        int tcpTimeoutMillis = connectTimeoutMillis;
+        if (timeout != null && !timeout.isZero() && !timeout.isNegative()) {
+            long millis = Math.max(1, timeout.toMillis());
+            tcpTimeoutMillis = (int) Math.min(millis, Integer.MAX_VALUE);
+            ScheduledFuture<?> deadline = eventLoop.schedule(() -> result.tryFailure(new ServerLoginException(
+                    SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION, "could not connect to server: no login within server_connect_timeout ("
+                    + millis / 1000.0 + " s)")), millis, TimeUnit.MILLISECONDS);
+            result.addListener(f -> deadline.cancel(false));
+        }
+        tryNext(eventLoop, target.hosts().iterator(), login, result, null, tcpTimeoutMillis);
         return result;
     }
 
     private void tryNext(EventLoop eventLoop, Iterator<HostAndPort> hosts, ServerLogin login,
-                         Promise<ServerConnection> result, Throwable lastError) {
+                         Promise<ServerConnection> result, Throwable lastError, int tcpTimeoutMillis) {
+        if (result.isDone()) {
+            return;
+        }
         if (!hosts.hasNext()) {
             result.tryFailure(new ServerLoginException(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
                     "could not connect to server" + (lastError == null ? "" : ": " + lastError.getMessage())));
@@ -62,7 +87,7 @@ public final class ServerConnector {
         Bootstrap bootstrap = new Bootstrap()
                 .group(eventLoop)
                 .channel(NioSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, tcpTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .handler(new ChannelInitializer<Channel>() {
@@ -76,7 +101,13 @@ public final class ServerConnector {
         ChannelFuture connecting = bootstrap.connect(host.host(), host.port());
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
-                tryNext(eventLoop, hosts, login, result, f.cause());
+                tryNext(eventLoop, hosts, login, result, f.cause(), tcpTimeoutMillis);
+            }
+        });
+        // A login that failed or ran out of time leaves no half-open connection behind.
+        result.addListener(f -> {
+            if (!f.isSuccess()) {
+                connecting.channel().close();
             }
         });
     }
