@@ -157,6 +157,11 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         // From here on the client sends typed messages.
         ctx.pipeline().addAfter("startup", "frames", new MessageFrameDecoder(pooler.settings().maxMessageSize()));
         ctx.pipeline().remove("startup");
+        if (method == ClientAuthMethod.MD5 && user != null && user.scramVerifier() != null
+                && user.md5Hash() == null && user.password() == null) {
+            // As PostgreSQL and PgBouncer do: an md5 method with only a SCRAM secret runs SCRAM.
+            method = ClientAuthMethod.SCRAM_SHA_256;
+        }
         switch (method) {
             case TRUST -> startSession(ctx);
             case CERT -> checkCertificate(ctx);
