@@ -35,6 +35,8 @@ public final class IdleClients {
     private static final int IN_FLIGHT = 64;
     /** Stop starting new connections after this many failures: the target has hit a limit. */
     private static final int MAX_FAILURES = 50;
+    /** A login not done by then counts as failed: a target that stops accepting must not hang us. */
+    private static final long LOGIN_TIMEOUT_NANOS = 30_000_000_000L;
 
     private final InetSocketAddress address;
     private final String user;
@@ -56,6 +58,7 @@ public final class IdleClients {
     /** One connection's login. Dropped (buffer and all) once the connection is idle. */
     private final class Login {
         final SocketChannel channel;
+        final long startedAt = System.nanoTime();
         ByteBuffer in = ByteBuffer.allocate(4096);
         String clientFirstBare;
         byte[] serverSignature;
@@ -88,6 +91,7 @@ public final class IdleClients {
                 handle(key);
             }
             selector.selectedKeys().clear();
+            failSlowLogins();
             startMore();
         }
         System.out.println("idle opened=" + opened + " failed=" + failed + " first_error=" + firstError);
@@ -118,6 +122,15 @@ public final class IdleClients {
             }
             started++;
             inFlight++;
+        }
+    }
+
+    private void failSlowLogins() {
+        long now = System.nanoTime();
+        for (SelectionKey key : selector.keys()) {
+            if (key.isValid() && key.attachment() instanceof Login login && now - login.startedAt > LOGIN_TIMEOUT_NANOS) {
+                fail(key, "login timed out");
+            }
         }
     }
 
