@@ -4,9 +4,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.nio.NioChannelOption;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.pgfleet.dataplane.auth.ScramKeyCache;
 import io.pgfleet.dataplane.client.ClientChannelInitializer;
@@ -16,10 +13,10 @@ import io.pgfleet.dataplane.config.ConfigHolder;
 import io.pgfleet.dataplane.pool.PoolManager;
 import io.pgfleet.dataplane.server.ServerConnector;
 import io.pgfleet.dataplane.stats.NodeCounters;
+import io.pgfleet.dataplane.transport.Transport;
 import org.jboss.logging.Logger;
 
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -50,8 +47,9 @@ public final class Pooler implements AutoCloseable {
 
     public static Pooler start(PoolerSettings settings, ConfigHolder config) throws InterruptedException {
         NodeCounters counters = new NodeCounters();
-        EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("pgfleet-accept"));
-        EventLoopGroup workers = new NioEventLoopGroup(settings.eventLoopThreads(), new DefaultThreadFactory("pgfleet-io"));
+        Transport transport = Transport.preferred();
+        EventLoopGroup boss = transport.eventLoops(1, "pgfleet-accept");
+        EventLoopGroup workers = transport.eventLoops(settings.eventLoopThreads(), "pgfleet-io");
         // PBKDF2 for SCRAM runs here, never on an event loop.
         ExecutorService crypto = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 new DefaultThreadFactory("pgfleet-crypto", true));
@@ -62,7 +60,7 @@ public final class Pooler implements AutoCloseable {
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -70,14 +68,15 @@ public final class Pooler implements AutoCloseable {
                     .childHandler(new ClientChannelInitializer(context));
             if (settings.soReuseport()) {
                 // Lets a new node process bind the same port and take over while this one drains.
-                bootstrap.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+                transport.reusePort(bootstrap);
             }
             InetSocketAddress address = "*".equals(settings.listenAddress())
                     ? new InetSocketAddress(settings.listenPort())
                     : new InetSocketAddress(settings.listenAddress(), settings.listenPort());
             Channel listener = bootstrap.bind(address).sync().channel();
             pools.start();
-            LOG.infof("pooler listening on %s", listener.localAddress());
+            LOG.infof("pooler listening on %s (%s transport, %d event loops)", listener.localAddress(), transport,
+                    ((io.netty.util.concurrent.MultithreadEventExecutorGroup) workers).executorCount());
             return new Pooler(boss, workers, crypto, listener, context);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);

@@ -51,4 +51,8 @@ public interface NodeOptions {
      */
     @WithDefault("30s")
     Duration shutdownTimeout();
+
+    /** I/O event loops (threads serving clients and servers); 0 = one per core. */
+    @WithDefault("0")
+    int eventLoops();
 }

@@ -50,7 +50,7 @@ public class NodeProcess {
             PgBouncerConfigLoader.Loaded loaded = PgBouncerConfigLoader.load(file);
             StandaloneConfigReloader.logWarnings(file, loaded.warnings());
             config = new ConfigHolder(loaded.config());
-            Pooler pooler = Pooler.start(loaded.settings(), config);
+            Pooler pooler = Pooler.start(loaded.settings().withEventLoopThreads(options.eventLoops()), config);
             counters = pooler.counters();
             drain = pooler::drain;
             StandaloneConfigReloader reloader = new StandaloneConfigReloader(file, config, loaded.settings());
@@ -62,7 +62,8 @@ public class NodeProcess {
             NodeIdentity identity = NodeIdentity.newBuilder().setNodeId(nodeId).setBootId(UUID.randomUUID().toString())
                     .setFleet(options.fleet()).setBuild(build).putAllLabels(options.labels())
                     .setAddress(options.listenAddress() + ":" + options.listenPort()).build();
-            FleetNode node = FleetNode.start(PoolerSettings.defaults(options.listenAddress(), options.listenPort()),
+            FleetNode node = FleetNode.start(PoolerSettings.defaults(options.listenAddress(), options.listenPort())
+                            .withEventLoopThreads(options.eventLoops()),
                     new AgentSettings(options.controlPlane().get(), options.controlPlanePlaintext(), identity,
                             options.token().orElse(""), options.statsInterval()));
             config = node.config();

@@ -5,9 +5,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.pgfleet.dataplane.transport.Transport;
 import io.pgfleet.dataplane.protocol.FrontendMessages;
 
 import java.net.InetSocketAddress;
@@ -28,7 +28,7 @@ final class CancelForwarder {
         if (timeoutNanos > 0) {
             eventLoop.schedule(() -> done.trySuccess(null), timeoutNanos, TimeUnit.NANOSECONDS);
         }
-        new Bootstrap().group(eventLoop).channel(NioSocketChannel.class)
+        new Bootstrap().group(eventLoop).channel(Transport.socketChannelFor(eventLoop))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(target)

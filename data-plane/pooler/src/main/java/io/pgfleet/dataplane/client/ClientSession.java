@@ -152,9 +152,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
     private void requestServer() {
         state = State.WAITING;
         waitingSince = System.nanoTime();
-        // Hold further input until a server comes: memory per waiting client stays bounded.
-        channel.config().setAutoRead(false);
         pooler.pools().acquire(pool, this, pooler.config().current());
+        if (state == State.WAITING) {
+            // No server yet: hold further input until one comes, so memory per waiting
+            // client stays bounded. (Not done when a server came at once: each toggle is
+            // an epoll_ctl system call, twice per transaction.)
+            channel.config().setAutoRead(false);
+        }
     }
 
     // ---- the pool's answers ------------------------------------------------------------

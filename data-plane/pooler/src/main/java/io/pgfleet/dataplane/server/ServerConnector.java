@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -14,6 +13,7 @@ import io.pgfleet.dataplane.auth.ScramKeyCache;
 import io.pgfleet.dataplane.config.DatabaseTarget;
 import io.pgfleet.dataplane.config.HostAndPort;
 import io.pgfleet.dataplane.config.TlsSettings;
+import io.pgfleet.dataplane.transport.Transport;
 import io.pgfleet.dataplane.protocol.MessageFrameDecoder;
 import io.pgfleet.dataplane.protocol.SqlState;
 import io.pgfleet.dataplane.tls.ServerTls;
@@ -86,7 +86,7 @@ public final class ServerConnector {
         HostAndPort host = hosts.next();
         Bootstrap bootstrap = new Bootstrap()
                 .group(eventLoop)
-                .channel(NioSocketChannel.class)
+                .channel(Transport.socketChannelFor(eventLoop))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, tcpTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
