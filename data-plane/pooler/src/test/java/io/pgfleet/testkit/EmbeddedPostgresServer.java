@@ -24,6 +24,9 @@ public final class EmbeddedPostgresServer implements PostgresServer {
             local all all trust
             host all postgres 127.0.0.1/32 trust
             host all postgres ::1/128 trust
+            # roles named srvmd5_* and srvpw_* make a node's server login use md5 / cleartext
+            host all /^srvmd5_ 127.0.0.1/32 md5
+            host all /^srvpw_ 127.0.0.1/32 password
             host all all 127.0.0.1/32 scram-sha-256
             host all all ::1/128 scram-sha-256
             """;
