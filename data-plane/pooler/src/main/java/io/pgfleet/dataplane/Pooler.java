@@ -49,7 +49,9 @@ public final class Pooler implements AutoCloseable {
         NodeCounters counters = new NodeCounters();
         Transport transport = Transport.preferred();
         EventLoopGroup boss = transport.eventLoops(1, "pgfleet-accept");
-        EventLoopGroup workers = transport.eventLoops(settings.eventLoopThreads(), "pgfleet-io");
+        // Netty's own default is two per core; a pooler's loops never block, so one per core.
+        int loops = settings.eventLoopThreads() > 0 ? settings.eventLoopThreads() : Runtime.getRuntime().availableProcessors();
+        EventLoopGroup workers = transport.eventLoops(loops, "pgfleet-io");
         // PBKDF2 for SCRAM runs here, never on an event loop.
         ExecutorService crypto = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 new DefaultThreadFactory("pgfleet-crypto", true));
@@ -75,8 +77,7 @@ public final class Pooler implements AutoCloseable {
                     : new InetSocketAddress(settings.listenAddress(), settings.listenPort());
             Channel listener = bootstrap.bind(address).sync().channel();
             pools.start();
-            LOG.infof("pooler listening on %s (%s transport, %d event loops)", listener.localAddress(), transport,
-                    ((io.netty.util.concurrent.MultithreadEventExecutorGroup) workers).executorCount());
+            LOG.infof("pooler listening on %s (%s transport, %d event loops)", listener.localAddress(), transport, loops);
             return new Pooler(boss, workers, crypto, listener, context);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
