@@ -531,7 +531,7 @@ public final class PoolManager {
             long now = System.nanoTime();
             PoolSettings s = pool.settings;
             boolean expired = s.serverLifetimeNanos() > 0 && now - server.createdNanos >= s.serverLifetimeNanos();
-            if (expired || server.generation != pool.generation || draining || (paused && pool.waiters.isEmpty())
+            if (expired || server.generation != pool.generation || draining || paused
                     || pools.get(pool.key) != pool) {
                 removeCounted(server);
                 after.add(server::close);
