@@ -305,6 +305,16 @@ public final class PoolManager {
         }
     }
 
+    /** Server connections of a user over all databases (open or opening), as max_user_connections counts them. */
+    public int serversOfUser(String user) {
+        lock.lock();
+        try {
+            return serversPerUser.getOrDefault(user, 0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Server connections per database name, for tests of max_db_connections. */
     public int serversOfDatabase(String database) {
         lock.lock();

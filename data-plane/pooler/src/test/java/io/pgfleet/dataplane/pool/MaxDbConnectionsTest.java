@@ -37,13 +37,13 @@ class MaxDbConnectionsTest {
         SharedLimitScenarios.aWaitingPoolGetsTheSlotOfAnIdleServer(node, LIMIT,
                 () -> node.connect(node.user(0), node.database()), () -> node.connect(node.user(1), node.database()),
                 new PoolKey(node.database(), node.user(0)), new PoolKey(node.database(), node.user(1)),
-                node::serverConnectionsSeenByPostgres);
+                () -> node.pooler().pools().serversOfDatabase(node.database()));
     }
 
     @Test
     void aBusyPoolDoesNotStarveAnotherPoolOfTheSameDatabase() throws Exception {
         SharedLimitScenarios.aBusyPoolDoesNotStarveAnother(node, LIMIT,
                 () -> node.connect(node.user(0), node.database()), () -> node.connect(node.user(1), node.database()),
-                node::serverConnectionsSeenByPostgres);
+                () -> node.pooler().pools().serversOfDatabase(node.database()));
     }
 }

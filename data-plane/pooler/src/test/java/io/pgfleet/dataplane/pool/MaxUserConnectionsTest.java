@@ -37,13 +37,13 @@ class MaxUserConnectionsTest {
         SharedLimitScenarios.aWaitingPoolGetsTheSlotOfAnIdleServer(node, LIMIT,
                 () -> node.connect(node.user(), node.database(0)), () -> node.connect(node.user(), node.database(1)),
                 new PoolKey(node.database(0), node.user()), new PoolKey(node.database(1), node.user()),
-                () -> node.serverConnectionsOfUser(node.user()));
+                () -> node.pooler().pools().serversOfUser(node.user()));
     }
 
     @Test
     void aBusyPoolDoesNotStarveThePoolOfTheSameUserOnAnotherDatabase() throws Exception {
         SharedLimitScenarios.aBusyPoolDoesNotStarveAnother(node, LIMIT,
                 () -> node.connect(node.user(), node.database(0)), () -> node.connect(node.user(), node.database(1)),
-                () -> node.serverConnectionsOfUser(node.user()));
+                () -> node.pooler().pools().serversOfUser(node.user()));
     }
 }
