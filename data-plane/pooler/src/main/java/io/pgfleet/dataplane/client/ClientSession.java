@@ -14,6 +14,7 @@ import io.pgfleet.dataplane.pool.PoolSettings;
 import io.pgfleet.dataplane.pool.PooledServer;
 import io.pgfleet.dataplane.pool.SessionParameters;
 import io.pgfleet.dataplane.protocol.BackendMessages;
+import io.pgfleet.dataplane.protocol.CStrings;
 import io.pgfleet.dataplane.protocol.FrontendMessages;
 import io.pgfleet.dataplane.protocol.PgProtocolException;
 import io.pgfleet.dataplane.protocol.SqlState;
@@ -242,12 +243,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
     /** A SET by the client that the server reports follows the client to its next server. */
     private void followParameter(ByteBuf frame) {
         ByteBuf body = frame.slice(frame.readerIndex() + 5, frame.readableBytes() - 5);
-        String name = io.pgfleet.dataplane.protocol.CStrings.read(body, "invalid ParameterStatus");
-        String value = io.pgfleet.dataplane.protocol.CStrings.read(body, "invalid ParameterStatus");
-        if (SessionParameters.isReported(name) && !name.equals("session_authorization") && !name.equals("is_superuser")
-                && !name.equals("in_hot_standby") && !name.equals("server_version") && !name.equals("server_encoding")
-                && !name.equals("integer_datetimes") && !name.equals("default_transaction_read_only")
-                && !name.equals("scram_iterations")) {
+        String name = CStrings.read(body, "invalid ParameterStatus");
+        String value = CStrings.read(body, "invalid ParameterStatus");
+        if (SessionParameters.followsClient(name)) {
             wanted.put(name, value);
         }
     }

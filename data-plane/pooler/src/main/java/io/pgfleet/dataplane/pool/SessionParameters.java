@@ -43,8 +43,17 @@ public final class SessionParameters {
         return wanted;
     }
 
+    /** Reported parameters a client cannot SET, or that describe the server: never carried to another server. */
+    private static final Set<String> SERVER_FACTS = Set.of("server_version", "server_encoding", "integer_datetimes",
+            "in_hot_standby", "is_superuser", "session_authorization", "default_transaction_read_only", "scram_iterations");
+
     public static boolean isReported(String name) {
         return REPORTED.containsKey(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** A reported change the client made (SET TimeZone, ...) that its next server must get too. */
+    public static boolean followsClient(String name) {
+        return isReported(name) && !SERVER_FACTS.contains(name);
     }
 
     /** One SET per parameter whose value differs on the server, joined; empty when in line. */
