@@ -225,18 +225,23 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             }
             channel.write(frame, channel.voidPromise());
         }
-        channel.flush();
         if (statementModeViolation) {
+            channel.flush();
             fatal(SqlState.ACTIVE_SQL_TRANSACTION,
                     "transaction blocks are not allowed in statement pooling mode (pool_mode=statement)");
             return;
         }
+        if (mayRelease()) {
+            // Given back before the client sees its ReadyForQuery: by the time the client
+            // (or anyone it talks to) sends the next query, the server is free again.
+            releaseServer();
+            channel.flush();
+            return;
+        }
+        channel.flush();
         if (!channel.isWritable()) {
             // A slow client: stop reading from the server until this client drains.
             from.channel().config().setAutoRead(false);
-        }
-        if (mayRelease()) {
-            releaseServer();
         }
     }
 
