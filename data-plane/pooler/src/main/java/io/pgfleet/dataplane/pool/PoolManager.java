@@ -173,10 +173,6 @@ public final class PoolManager {
         }
     }
 
-    /** How long the client at the head of its line may wait, for query_wait_timeout checks. */
-    public long queryWaitTimeoutNanos(Pool pool) {
-        return pool.settings.queryWaitTimeoutNanos();
-    }
 
     /**
      * A client gives its server back. {@code clean} means the server is idle and outside a
@@ -268,14 +264,6 @@ public final class PoolManager {
         after.forEach(Runnable::run);
     }
 
-    public boolean paused() {
-        lock.lock();
-        try {
-            return paused;
-        } finally {
-            lock.unlock();
-        }
-    }
 
     /** Servers are closed as they are released; no new ones are opened. */
     public void drain() {
@@ -307,19 +295,18 @@ public final class PoolManager {
 
     /** Server connections of a user over all databases (open or opening), as max_user_connections counts them. */
     public int serversOfUser(String user) {
-        lock.lock();
-        try {
-            return serversPerUser.getOrDefault(user, 0);
-        } finally {
-            lock.unlock();
-        }
+        return countOf(serversPerUser, user);
     }
 
-    /** Server connections per database name, for tests of max_db_connections. */
+    /** Server connections of a database over all users (open or opening), as max_db_connections counts them. */
     public int serversOfDatabase(String database) {
+        return countOf(serversPerDatabase, database);
+    }
+
+    private int countOf(Map<String, Integer> counts, String key) {
         lock.lock();
         try {
-            return serversPerDatabase.getOrDefault(database, 0);
+            return counts.getOrDefault(key, 0);
         } finally {
             lock.unlock();
         }

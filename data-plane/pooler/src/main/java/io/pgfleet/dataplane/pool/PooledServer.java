@@ -179,11 +179,6 @@ public final class PooledServer {
         }
 
         @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            ctx.fireChannelWritabilityChanged();
-        }
-
-        @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             batch.forEach(ByteBuf::release);
             batch.clear();

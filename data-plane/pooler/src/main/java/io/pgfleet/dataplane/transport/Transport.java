@@ -42,10 +42,6 @@ public enum Transport {
         return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
-    public Class<? extends SocketChannel> socketChannel() {
-        return this == EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
-    }
-
     /** The transport of an existing event loop, for bootstraps that join it. */
     public static Class<? extends SocketChannel> socketChannelFor(EventLoopGroup loop) {
         return loop instanceof io.netty.channel.epoll.EpollEventLoop || loop instanceof EpollEventLoopGroup
