@@ -67,6 +67,7 @@ final class DatabasesSection {
         Integer maxServerConnections = null;
         Integer maxClientConnections = null;
         Duration serverLifetime = null;
+        SessionStatePolicy sessionState = null;
         Map<String, String> serverParameters = new LinkedHashMap<>();
         for (Map.Entry<String, String> p : params.entrySet()) {
             String key = p.getKey();
@@ -80,6 +81,7 @@ final class DatabasesSection {
                 case "max_db_connections" -> maxServerConnections = values.count(key, v);
                 case "max_db_client_connections" -> maxClientConnections = values.count(key, v);
                 case "server_lifetime" -> serverLifetime = values.duration(key, v);
+                case SessionStatePolicy.SETTING -> sessionState = values.sessionState(key, v);
                 default -> {
                     String parameter = SERVER_PARAMETERS.get(key);
                     if (parameter != null) {
@@ -96,7 +98,7 @@ final class DatabasesSection {
             return null;
         }
         PoolOverrides pool = new PoolOverrides(poolMode, poolSize, minPoolSize, reservePoolSize, maxServerConnections,
-                maxClientConnections, serverLifetime, null, null, null, null);
+                maxClientConnections, serverLifetime, null, null, null, null, sessionState);
         return new DatabaseTarget(name, hosts, dbname, user, password, pool, serverParameters);
     }
 

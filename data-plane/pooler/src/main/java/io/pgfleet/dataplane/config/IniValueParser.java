@@ -86,6 +86,14 @@ final class IniValueParser {
         }
     }
 
+    SessionStatePolicy sessionState(String key, String raw) {
+        try {
+            return SessionStatePolicy.fromIni(word(key, raw));
+        } catch (IllegalArgumentException e) {
+            throw invalid(key, raw, "unknown policy (pin or refuse)");
+        }
+    }
+
     TlsMode tlsMode(String key, String raw) {
         try {
             return TlsMode.fromIni(word(key, raw));

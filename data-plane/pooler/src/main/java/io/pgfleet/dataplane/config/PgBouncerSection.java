@@ -68,6 +68,8 @@ record PgBouncerSection(PoolerSettings settings, PoolerConfig pooler, AuthType a
                 case "server_reset_query" -> b.serverResetQuery = v.strip();
                 case "server_reset_query_always" -> b.serverResetQueryAlways = values.bool(key, v);
                 case "server_round_robin" -> b.serverRoundRobin = values.bool(key, v);
+                case "max_prepared_statements" -> b.maxPreparedStatements = values.count(key, v);
+                case SessionStatePolicy.SETTING -> b.sessionState = values.sessionState(key, v);
                 case ALLOW_PLAIN_WITHOUT_TLS -> b.allowPlainWithoutTls = values.bool(key, v);
                 case "listen_addr" -> listenAddress = listenAddress(values, key, v);
                 case "listen_port" -> listenPort = values.port(key, v);

@@ -11,10 +11,11 @@ import java.time.Duration;
  * @param reservePoolSize      reserve_pool (database) / reserve_pool_size
  * @param maxServerConnections max_db_connections (database) or max_user_connections (user)
  * @param maxClientConnections max_db_client_connections (database) or max_user_client_connections (user)
+ * @param sessionState         pgfleet_session_state: pin or refuse session state in transaction and statement mode
  */
 public record PoolOverrides(PoolMode poolMode, Integer poolSize, Integer minPoolSize, Integer reservePoolSize,
                             Integer maxServerConnections, Integer maxClientConnections, Duration serverLifetime,
                             Duration queryTimeout, Duration idleTransactionTimeout, Duration transactionTimeout,
-                            Duration clientIdleTimeout) {
-    public static final PoolOverrides NONE = new PoolOverrides(null, null, null, null, null, null, null, null, null, null, null);
+                            Duration clientIdleTimeout, SessionStatePolicy sessionState) {
+    public static final PoolOverrides NONE = new PoolOverrides(null, null, null, null, null, null, null, null, null, null, null, null);
 }

@@ -36,14 +36,17 @@ public record PoolerConfig(
         boolean serverRoundRobin,
         TlsSettings clientTls,
         TlsSettings serverTls,
-        boolean allowPlainWithoutTls) {
+        boolean allowPlainWithoutTls,
+        int maxPreparedStatements,
+        SessionStatePolicy sessionState) {
 
     public static final PoolerConfig DEFAULTS = new PoolerConfig(
             PoolMode.SESSION, 20, 0, 0, Duration.ofSeconds(5), 0, 0, 100, 0, 0,
             Duration.ofSeconds(15), Duration.ofSeconds(15), Duration.ofSeconds(600), Duration.ofSeconds(3600),
             Duration.ofSeconds(30), "select 1", Duration.ZERO, Duration.ofSeconds(120), Duration.ZERO,
             Duration.ofSeconds(60), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10),
-            "DISCARD ALL", false, false, TlsSettings.DISABLED, TlsSettings.SERVER_DEFAULT, false);
+            "DISCARD ALL", false, false, TlsSettings.DISABLED, TlsSettings.SERVER_DEFAULT, false,
+            200, SessionStatePolicy.PIN);
 
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -76,6 +79,8 @@ public record PoolerConfig(
         b.clientTls = clientTls;
         b.serverTls = serverTls;
         b.allowPlainWithoutTls = allowPlainWithoutTls;
+        b.maxPreparedStatements = maxPreparedStatements;
+        b.sessionState = sessionState;
         return b;
     }
 
@@ -110,9 +115,11 @@ public record PoolerConfig(
         public TlsSettings clientTls;
         public TlsSettings serverTls;
         public boolean allowPlainWithoutTls;
+        public int maxPreparedStatements;
+        public SessionStatePolicy sessionState;
 
         public PoolerConfig build() {
-            return new PoolerConfig(poolMode, defaultPoolSize, minPoolSize, reservePoolSize, reservePoolTimeout, maxDbConnections, maxUserConnections, maxClientConn, maxDbClientConnections, maxUserClientConnections, serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverCheckDelay, serverCheckQuery, queryTimeout, queryWaitTimeout, clientIdleTimeout, clientLoginTimeout, idleTransactionTimeout, transactionTimeout, cancelWaitTimeout, serverResetQuery, serverResetQueryAlways, serverRoundRobin, clientTls, serverTls, allowPlainWithoutTls);
+            return new PoolerConfig(poolMode, defaultPoolSize, minPoolSize, reservePoolSize, reservePoolTimeout, maxDbConnections, maxUserConnections, maxClientConn, maxDbClientConnections, maxUserClientConnections, serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverCheckDelay, serverCheckQuery, queryTimeout, queryWaitTimeout, clientIdleTimeout, clientLoginTimeout, idleTransactionTimeout, transactionTimeout, cancelWaitTimeout, serverResetQuery, serverResetQueryAlways, serverRoundRobin, clientTls, serverTls, allowPlainWithoutTls, maxPreparedStatements, sessionState);
         }
     }
 }

@@ -68,7 +68,6 @@ public final class UnimplementedSettings {
         m.put("track_extra_parameters", NOT_YET);
         m.put("disable_pqexec", NOT_YET);
         m.put("application_name_add_host", NOT_YET);
-        m.put("max_prepared_statements", NOT_YET);
         m.put("peer_id", NOT_YET + ": fleet nodes route cancel requests by the node slot in the cancel key");
         m.put("server_fast_close", NOT_YET);
         m.put("autodb_idle_timeout", NOT_YET);

@@ -36,6 +36,7 @@ final class UsersSection {
         Duration idleTransactionTimeout = null;
         Duration transactionTimeout = null;
         Duration clientIdleTimeout = null;
+        SessionStatePolicy sessionState = null;
         for (Map.Entry<String, String> p : params.entrySet()) {
             String key = p.getKey().toLowerCase(Locale.ROOT);
             String v = p.getValue();
@@ -49,6 +50,7 @@ final class UsersSection {
                 case "idle_transaction_timeout" -> idleTransactionTimeout = values.duration(key, v);
                 case "transaction_timeout" -> transactionTimeout = values.duration(key, v);
                 case "client_idle_timeout" -> clientIdleTimeout = values.duration(key, v);
+                case SessionStatePolicy.SETTING -> sessionState = values.sessionState(key, v);
                 default -> {
                     String reason = UnimplementedSettings.USER.get(key);
                     values.warn(key, reason != null ? reason + " (ignored)" : "unknown parameter (ignored)");
@@ -56,6 +58,6 @@ final class UsersSection {
             }
         }
         return new PoolOverrides(poolMode, poolSize, null, reservePoolSize, maxServerConnections, maxClientConnections,
-                null, queryTimeout, idleTransactionTimeout, transactionTimeout, clientIdleTimeout);
+                null, queryTimeout, idleTransactionTimeout, transactionTimeout, clientIdleTimeout, sessionState);
     }
 }

@@ -4,6 +4,7 @@ import io.pgfleet.dataplane.config.DatabaseTarget;
 import io.pgfleet.dataplane.config.PoolMode;
 import io.pgfleet.dataplane.config.PoolOverrides;
 import io.pgfleet.dataplane.config.PoolerConfig;
+import io.pgfleet.dataplane.config.SessionStatePolicy;
 import io.pgfleet.dataplane.config.UserEntry;
 
 import java.time.Duration;
@@ -18,7 +19,17 @@ public record PoolSettings(PoolMode poolMode, int poolSize, int minPoolSize, int
                            int maxUserClientConnections, long serverLoginRetryNanos, long serverIdleTimeoutNanos,
                            long serverLifetimeNanos, long serverCheckDelayNanos, String serverCheckQuery,
                            String serverResetQuery, boolean serverResetQueryAlways, boolean serverRoundRobin,
-                           long queryWaitTimeoutNanos, long cancelWaitTimeoutNanos, ClientTimeouts clientTimeouts) {
+                           long queryWaitTimeoutNanos, long cancelWaitTimeoutNanos, ClientTimeouts clientTimeouts,
+                           int maxPreparedStatements, SessionStatePolicy sessionState) {
+
+    /**
+     * Whether the node translates clients' named prepared statements (transaction and
+     * statement mode with max_prepared_statements above 0); in session mode a client has its
+     * server to itself and every message passes as it came.
+     */
+    public boolean tracksPreparedStatements() {
+        return poolMode != PoolMode.SESSION && maxPreparedStatements > 0;
+    }
 
     /** Timeouts enforced on each client of the pool. */
     public record ClientTimeouts(long queryTimeoutNanos, long idleTransactionTimeoutNanos, long transactionTimeoutNanos,
@@ -52,7 +63,9 @@ public record PoolSettings(PoolMode poolMode, int poolSize, int minPoolSize, int
                         nanos(pick(usr, db, PoolOverrides::queryTimeout, global.queryTimeout())),
                         nanos(pick(usr, db, PoolOverrides::idleTransactionTimeout, global.idleTransactionTimeout())),
                         nanos(pick(usr, db, PoolOverrides::transactionTimeout, global.transactionTimeout())),
-                        nanos(pick(usr, db, PoolOverrides::clientIdleTimeout, global.clientIdleTimeout()))));
+                        nanos(pick(usr, db, PoolOverrides::clientIdleTimeout, global.clientIdleTimeout()))),
+                global.maxPreparedStatements(),
+                pick(usr, db, PoolOverrides::sessionState, global.sessionState()));
     }
 
     private static <T> T pick(PoolOverrides user, PoolOverrides database, Function<PoolOverrides, T> field, T global) {

@@ -49,10 +49,10 @@ class PgBouncerIniDatabasesTest {
     @Test
     void poolSettingsOfADatabase() throws IOException {
         PoolOverrides pool = load("""
-                appdb = host=h pool_size=50 min_pool_size=5 reserve_pool=3 pool_mode=statement max_db_connections=60 max_db_client_connections=600 server_lifetime=30min
+                appdb = host=h pool_size=50 min_pool_size=5 reserve_pool=3 pool_mode=statement max_db_connections=60 max_db_client_connections=600 server_lifetime=30min pgfleet_session_state=pin
                 """).config().databases().get("appdb").pool();
         assertThat(pool).isEqualTo(new PoolOverrides(PoolMode.STATEMENT, 50, 5, 3, 60, 600, Duration.ofMinutes(30),
-                null, null, null, null));
+                null, null, null, null, SessionStatePolicy.PIN));
         assertThat(load("appdb = host=h reserve_pool_size=4\n").config().databases().get("appdb").pool().reservePoolSize())
                 .isEqualTo(4);
     }

@@ -63,6 +63,8 @@ class PgBouncerIniSettingsTest {
                 server_reset_query_always = yes
                 server_round_robin = on
                 pgfleet_allow_plain_without_tls = true
+                max_prepared_statements = 50
+                pgfleet_session_state = refuse
                 """);
         assertThat(loaded.warnings()).isEmpty();
         PoolerConfig p = loaded.config().pooler();
@@ -93,6 +95,8 @@ class PgBouncerIniSettingsTest {
         assertThat(p.serverResetQueryAlways()).isTrue();
         assertThat(p.serverRoundRobin()).isTrue();
         assertThat(p.allowPlainWithoutTls()).isTrue();
+        assertThat(p.maxPreparedStatements()).isEqualTo(50);
+        assertThat(p.sessionState()).isEqualTo(SessionStatePolicy.REFUSE);
         assertThat(loaded.settings().serverConnectTimeoutMillis()).isEqualTo(3000);
     }
 

@@ -22,10 +22,10 @@ class PgBouncerIniUsersTest {
                 [pgbouncer]
                 auth_type = trust
                 [users]
-                reporting = pool_mode=session pool_size=3 max_user_connections=5 max_user_client_connections=50 reserve_pool_size=1 query_timeout=30 idle_transaction_timeout=10s transaction_timeout=1min client_idle_timeout=0.5
+                reporting = pool_mode=session pool_size=3 max_user_connections=5 max_user_client_connections=50 reserve_pool_size=1 query_timeout=30 idle_transaction_timeout=10s transaction_timeout=1min client_idle_timeout=0.5 pgfleet_session_state=refuse
                 """, dir).config();
         assertThat(config.user("reporting").pool()).isEqualTo(new PoolOverrides(PoolMode.SESSION, 3, null, 1, 5, 50, null,
-                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofMillis(500)));
+                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofMillis(500), SessionStatePolicy.REFUSE));
     }
 
     @Test

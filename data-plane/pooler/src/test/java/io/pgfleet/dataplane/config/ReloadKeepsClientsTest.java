@@ -30,7 +30,7 @@ class ReloadKeepsClientsTest {
         PgBouncerConfigLoader.Loaded loaded = PgBouncerConfigLoader.load(ini);
         ConfigHolder holder = new ConfigHolder(loaded.config());
         try (Pooler pooler = Pooler.start(loaded.settings().withEventLoopThreads(2), holder)) {
-            String url = "jdbc:postgresql://127.0.0.1:" + pooler.port() + "/reload_db?sslmode=disable&prepareThreshold=0";
+            String url = "jdbc:postgresql://127.0.0.1:" + pooler.port() + "/reload_db?sslmode=disable&prepareThreshold=1";
             try (Connection c = DriverManager.getConnection(url, "reloader", "reload-secret")) {
                 c.setAutoCommit(false);
                 c.createStatement().execute("CREATE TABLE reloaded (x int)");

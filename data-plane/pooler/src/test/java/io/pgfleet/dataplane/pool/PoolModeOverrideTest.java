@@ -30,7 +30,7 @@ class PoolModeOverrideTest {
         var users = new java.util.LinkedHashMap<>(current.users());
         UserEntry tx = users.get(node.user(1));
         users.put(tx.name(), tx.withPool(new io.pgfleet.dataplane.config.PoolOverrides(PoolMode.TRANSACTION,
-                null, null, null, null, null, null, null, null, null, null)));
+                null, null, null, null, null, null, null, null, null, null, null)));
         node.config().replace(new io.pgfleet.dataplane.config.NodeConfig(current.authType(), current.databases(), users,
                 current.pooler(), current.hba()));
     }

@@ -30,8 +30,8 @@ class PoolSizeTest {
 
     @BeforeAll
     static void start() {
-        PoolOverrides one = new PoolOverrides(null, 1, null, null, null, null, null, null, null, null, null);
-        PoolOverrides three = new PoolOverrides(null, 3, null, null, null, null, null, null, null, null, null);
+        PoolOverrides one = new PoolOverrides(null, 1, null, null, null, null, null, null, null, null, null, null);
+        PoolOverrides three = new PoolOverrides(null, 3, null, null, null, null, null, null, null, null, null, null);
         node = TestNode.start(PREFIX, List.of("user", "small"), List.of("smalldb"), s -> {
             s.poolMode = PoolMode.TRANSACTION;
             s.defaultPoolSize = 2;
