@@ -159,6 +159,80 @@ public final class RawClient implements AutoCloseable {
         out.flush();
     }
 
+    // ---- single extended-protocol messages (written, not flushed until sync()/flush()) ----
+
+    public void parse(String statement, String sql) throws IOException {
+        message('P', concat(cstring(statement), cstring(sql), new byte[]{0, 0}));
+    }
+
+    /** Bind of the unnamed portal to the statement: no parameters, text results. */
+    public void bind(String statement) throws IOException {
+        message('B', concat(new byte[]{0}, cstring(statement), new byte[]{0, 0, 0, 0, 0, 0}));
+    }
+
+    public void describeStatement(String statement) throws IOException {
+        message('D', concat(new byte[]{'S'}, cstring(statement)));
+    }
+
+    /** Execute of the unnamed portal, all rows. */
+    public void execute() throws IOException {
+        message('E', new byte[]{0, 0, 0, 0, 0});
+    }
+
+    public void closeStatement(String statement) throws IOException {
+        message('C', concat(new byte[]{'S'}, cstring(statement)));
+    }
+
+    public void sync() throws IOException {
+        message('S', new byte[0]);
+        out.flush();
+    }
+
+    /** Every message up to and including the next ReadyForQuery. */
+    public List<Message> readUntilReady() throws IOException {
+        List<Message> messages = new ArrayList<>();
+        Message m;
+        do {
+            m = read();
+            messages.add(m);
+        } while (m.type() != 'Z');
+        return messages;
+    }
+
+    /**
+     * The messages in short: type letters, "E:sqlstate" for errors, the first column of a
+     * row as "D:value", notices and parameter changes left out. E.g. "1 2 D:42 C Z".
+     */
+    public static String summary(List<Message> messages) {
+        StringBuilder out = new StringBuilder();
+        for (Message m : messages) {
+            String item = switch (m.type()) {
+                case 'N', 'S' -> null;
+                case 'E' -> "E:" + m.errorField('C');
+                case 'D' -> {
+                    var b = java.nio.ByteBuffer.wrap(m.body());
+                    b.getShort();
+                    int len = b.getInt();
+                    yield "D:" + (len < 0 ? "null" : new String(m.body(), 6, len, StandardCharsets.UTF_8));
+                }
+                default -> String.valueOf(m.type());
+            };
+            if (item != null) {
+                out.append(out.isEmpty() ? "" : " ").append(item);
+            }
+        }
+        return out.toString();
+    }
+
+    /** The first ErrorResponse's message, or null. */
+    public static String errorMessage(List<Message> messages) {
+        return messages.stream().filter(m -> m.type() == 'E').map(m -> m.errorField('M')).findFirst().orElse(null);
+    }
+
+    private static byte[] cstring(String s) {
+        return concat(s.getBytes(StandardCharsets.UTF_8), new byte[]{0});
+    }
+
     public void sendQuery(String sql) throws IOException {
         message('Q', concat(sql.getBytes(StandardCharsets.UTF_8), new byte[]{0}));
         out.flush();

@@ -186,15 +186,16 @@ public final class TestNode implements AutoCloseable {
     }
 
     /**
-     * pgjdbc URL for the node. prepareThreshold=0 keeps pgjdbc off named server-side
-     * statements, which transaction pooling cannot carry yet (issue 4 adds that).
+     * pgjdbc URL for the node. prepareThreshold=1 makes pgjdbc use a named server-side
+     * statement from a statement's first run, so every test also exercises the node's
+     * prepared statements in transaction and statement mode.
      */
     public String url() {
         return url(database);
     }
 
     public String url(String databaseName) {
-        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + databaseName + "?sslmode=disable&prepareThreshold=0";
+        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + databaseName + "?sslmode=disable&prepareThreshold=1";
     }
 
     /** A pgjdbc connection through the node as the first user. */

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
 import io.pgfleet.dataplane.config.PoolMode;
+import io.pgfleet.dataplane.config.SessionStatePolicy;
 import io.pgfleet.dataplane.pool.Pool;
 import io.pgfleet.dataplane.pool.PoolClient;
 import io.pgfleet.dataplane.pool.PoolSettings;
@@ -18,6 +19,8 @@ import io.pgfleet.dataplane.protocol.CStrings;
 import io.pgfleet.dataplane.protocol.FrontendMessages;
 import io.pgfleet.dataplane.protocol.PgProtocolException;
 import io.pgfleet.dataplane.protocol.SqlState;
+import io.pgfleet.dataplane.session.SessionInspection;
+import io.pgfleet.dataplane.session.SessionSql;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -34,14 +37,19 @@ import java.util.Map;
 final class ClientSession extends ChannelInboundHandlerAdapter implements PoolClient {
     private static final Logger LOG = Logger.getLogger(ClientSession.class);
 
-    private enum State { IDLE, WAITING, LINKED, CLOSED }
+    /** INSPECTING: the transaction ended and the node reads what it left in the session before the client hears so. */
+    private enum State { IDLE, WAITING, LINKED, INSPECTING, CLOSED }
 
     private final PoolerContext pooler;
     private final Channel channel;
     private final Pool pool;
     private final String user;
     private final Map<String, String> wanted;
+    /** What the client asked for at startup; a session inspection starts again from these. */
+    private final Map<String, String> startup;
     private final PoolSettings settings;
+    /** Transaction and statement mode: prepared statements and session state; null in session mode. */
+    private final StatementTranslator translator;
     private ClientRegistry.CancelKey cancelKey;
 
     private State state = State.IDLE;
@@ -58,6 +66,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
     private long transactionSince;
     private long lastActivity = System.nanoTime();
     private boolean closeWhenIdle;
+    /** The server reported a parameter change the client made: look at the session when the transaction ends. */
+    private boolean parametersChanged;
+    /** The client's session holds state that cannot move (LISTEN, ...): it keeps its server. */
+    private boolean pinned;
+    /** The transaction's last ReadyForQuery, held while the node inspects the session. */
+    private ByteBuf heldReady;
 
     ClientSession(PoolerContext pooler, Channel channel, Pool pool, String user, Map<String, String> wanted) {
         this.pooler = pooler;
@@ -66,6 +80,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         this.user = user;
         this.wanted = wanted;
         this.settings = pool.settings();
+        this.startup = Map.copyOf(wanted);
+        this.translator = settings.poolMode() == PoolMode.SESSION ? null
+                : new StatementTranslator(channel, pooler.pools().statementRegistry(), pool.sessionStats(),
+                settings.tracksPreparedStatements(), settings.sessionState(), () -> transactionStatus);
     }
 
     /** After authentication: welcome the client, now if the pool knows what to say, else once a server is ready. */
@@ -127,14 +145,25 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         }
     }
 
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (state == State.LINKED) {
             server.channel().flush();
+            if (mayRelease()) {
+                releaseServer(); // the node answered everything itself (a DEALLOCATE of a client's statement)
+            }
+        }
+        if (translator != null && translator.takeWroteToClient()) {
+            channel.flush();
         }
     }
 
     private void send(ByteBuf frame) {
+        if (state != State.LINKED) {
+            frame.release();
+            return;
+        }
         byte type = frame.getByte(frame.readerIndex());
         switch (type) {
             case 'Q', 'F' -> unanswered++;
@@ -147,7 +176,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         if (busySince == 0) {
             busySince = System.nanoTime();
         }
-        server.channel().write(frame, server.channel().voidPromise());
+        if (translator == null) {
+            server.channel().write(frame, server.channel().voidPromise());
+            return;
+        }
+        try {
+            translator.toServer(frame);
+        } catch (PgProtocolException e) {
+            fatal(e.sqlState(), e.getMessage());
+        }
     }
 
     private void requestServer() {
@@ -172,6 +209,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         }
         state = State.LINKED;
         server = ready;
+        if (translator != null) {
+            translator.linked(ready);
+        }
         channel.config().setAutoRead(true);
         if (!welcomed) {
             welcome(ready.parameters());
@@ -180,7 +220,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             List<ByteBuf> frames = held;
             held = null;
             frames.forEach(this::send);
-            server.channel().flush();
+            if (state == State.LINKED) {
+                server.channel().flush();
+                if (translator != null && translator.takeWroteToClient()) {
+                    channel.flush();
+                }
+                if (mayRelease()) {
+                    releaseServer();
+                }
+            }
         } else if (mayRelease()) {
             releaseServer();
         }
@@ -202,7 +250,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             return;
         }
         boolean statementModeViolation = false;
-        for (ByteBuf frame : frames) {
+        for (ByteBuf received : frames) {
+            ByteBuf frame = translator == null ? received : translator.toClient(received);
+            if (frame == null) {
+                continue; // the answer to the node's own message
+            }
             byte type = frame.getByte(frame.readerIndex());
             if (type == BackendMessages.READY_FOR_QUERY) {
                 unanswered = Math.max(0, unanswered - 1);
@@ -219,16 +271,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
                     frame.release();
                     continue;
                 }
+                if (transactionEnded() && sessionMayHaveChanged()) {
+                    heldReady = frame;
+                    continue;
+                }
             } else if (type == BackendMessages.PARAMETER_STATUS) {
                 from.recordParameterStatus(frame);
                 followParameter(frame);
+                parametersChanged = true;
             }
             channel.write(frame, channel.voidPromise());
+        }
+        if (translator != null) {
+            translator.answerInTurn();
         }
         if (statementModeViolation) {
             channel.flush();
             fatal(SqlState.ACTIVE_SQL_TRANSACTION,
                     "transaction blocks are not allowed in statement pooling mode (pool_mode=statement)");
+            return;
+        }
+        if (heldReady != null) {
+            channel.flush();
+            inspectSession();
             return;
         }
         if (mayRelease()) {
@@ -271,17 +336,107 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         ctx.fireChannelWritabilityChanged();
     }
 
+    /** Nothing in flight and outside a transaction. */
+    private boolean transactionEnded() {
+        return unanswered == 0 && !unsynced && transactionStatus == 'I' && (translator == null || translator.idle());
+    }
+
+    private boolean sessionMayHaveChanged() {
+        return translator != null && ((translator.sessionFlags() & SessionSql.SESSION_CHANGE) != 0 || parametersChanged);
+    }
+
     private boolean mayRelease() {
-        return unanswered == 0 && !unsynced && transactionStatus == 'I'
-                && (settings.poolMode() != PoolMode.SESSION || closeWhenIdle);
+        return transactionEnded() && ((settings.poolMode() != PoolMode.SESSION && !pinned) || closeWhenIdle);
+    }
+
+    // ---- session state in transaction and statement mode ----------------------------------
+
+    /**
+     * The transaction ran something that may have changed the session: read what it left
+     * before the client hears the transaction ended (so its next transaction, on any server,
+     * starts with what it set), and pin the server to it while it holds state that cannot move.
+     */
+    private void inspectSession() {
+        state = State.INSPECTING;
+        channel.config().setAutoRead(false);
+        PooledServer inspected = server;
+        SessionInspection seen = new SessionInspection();
+        inspected.runQuery(SessionInspection.QUERY, seen::row,
+                error -> eventLoop().execute(() -> sessionInspected(inspected, seen, error)));
+    }
+
+    private void sessionInspected(PooledServer inspected, SessionInspection seen, String error) {
+        ByteBuf ready = heldReady;
+        heldReady = null;
+        if (state != State.INSPECTING) {
+            // The client left meanwhile; cleanup() left the server to us.
+            ready.release();
+            pooler.pools().release(inspected, error == null && (!pinned || settings.serverResetQuery() != null), true);
+            return;
+        }
+        state = State.LINKED;
+        channel.config().setAutoRead(true);
+        translator.clearSessionFlags();
+        parametersChanged = false;
+        if (error != null) {
+            // The session's state is unknown: nobody else may have this server.
+            LOG.infof("client %s: could not inspect the session on %s, closing that server: %s", channel.remoteAddress(), inspected, error);
+            server = null;
+            translator.linked(null);
+            state = State.IDLE;
+            pooler.pools().release(inspected, false, false);
+            setPinned(false, null);
+        } else {
+            SessionParameters.captured(seen.settings(), startup, wanted, inspected);
+            setPinned(!seen.state().isEmpty(), seen.state());
+        }
+        channel.write(ready, channel.voidPromise());
+        if (state == State.LINKED && mayRelease()) {
+            releaseServer();
+        }
+        channel.flush();
+        if (state != State.CLOSED && held != null && !held.isEmpty()) {
+            if (state == State.LINKED) {
+                List<ByteBuf> frames = held;
+                held = null;
+                frames.forEach(this::send);
+                if (state == State.LINKED) {
+                    server.channel().flush();
+                }
+            } else if (state == State.IDLE) {
+                requestServer();
+            }
+        }
+    }
+
+    private void setPinned(boolean pin, List<String> state) {
+        if (pin && !pinned) {
+            pool.sessionStats().pinned();
+            if (settings.sessionState() == SessionStatePolicy.REFUSE) {
+                LOG.infof("client %s of pool %s holds %s that the SQL scan did not catch (made inside a function?); "
+                        + "its server connection stays with it", channel.remoteAddress(), pool.key(), state);
+            } else {
+                LOG.debugf("client %s of pool %s pinned to its server for %s", channel.remoteAddress(), pool.key(), state);
+            }
+        } else if (!pin && pinned) {
+            pool.sessionStats().unpinned();
+        }
+        pinned = pin;
+        translator.pinned(pin);
     }
 
     private void releaseServer() {
         PooledServer released = server;
         server = null;
         state = State.IDLE;
+        if (translator != null) {
+            translator.linked(null);
+        }
         released.channel().config().setAutoRead(true);
-        pooler.pools().release(released, true, settings.serverResetQueryAlways());
+        // A session ending (session mode, or a pinned client at drain) leaves state to reset.
+        boolean sessionEnds = settings.poolMode() == PoolMode.SESSION || pinned;
+        pooler.pools().release(released, !pinned || settings.serverResetQuery() != null,
+                settings.serverResetQueryAlways() || sessionEnds);
         if (closeWhenIdle) {
             fatal(SqlState.ADMIN_SHUTDOWN, "the pooler is shutting down");
         }
@@ -397,12 +552,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         if (was == State.WAITING) {
             pooler.pools().withdraw(pool, this);
         }
-        if (server != null) {
+        if (server != null && was != State.INSPECTING) {
             PooledServer holding = server;
             server = null;
-            boolean clean = unanswered == 0 && !unsynced && transactionStatus == 'I';
+            boolean clean = transactionEnded() && (!pinned || settings.serverResetQuery() != null);
             holding.channel().config().setAutoRead(true);
-            pooler.pools().release(holding, clean, clean && (settings.poolMode() == PoolMode.SESSION || settings.serverResetQueryAlways()));
+            pooler.pools().release(holding, clean,
+                    clean && (settings.poolMode() == PoolMode.SESSION || pinned || settings.serverResetQueryAlways()));
+        }
+        // INSPECTING: the inspection still runs on the server; sessionInspected() gives it back.
+        if (translator != null) {
+            translator.close();
+            if (pinned) {
+                pool.sessionStats().unpinned();
+            }
         }
         if (held != null) {
             held.forEach(ByteBuf::release);

@@ -26,6 +26,7 @@ public final class Pool {
 
     final ArrayDeque<PooledServer> idle = new ArrayDeque<>();
     final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    final PoolSessionStats sessionStats = new PoolSessionStats();
     int active;
     int connecting;
     int clients;
@@ -56,6 +57,10 @@ public final class Pool {
 
     public PoolSettings settings() {
         return settings;
+    }
+
+    public PoolSessionStats sessionStats() {
+        return sessionStats;
     }
 
     public DatabaseTarget target() {

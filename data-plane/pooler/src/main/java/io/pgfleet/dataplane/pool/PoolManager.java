@@ -12,6 +12,7 @@ import io.pgfleet.dataplane.protocol.SqlState;
 import io.pgfleet.dataplane.server.ServerConnection;
 import io.pgfleet.dataplane.server.ServerConnector;
 import io.pgfleet.dataplane.server.ServerLogin;
+import io.pgfleet.dataplane.session.StatementRegistry;
 import io.pgfleet.dataplane.stats.NodeCounters;
 import org.jboss.logging.Logger;
 
@@ -36,6 +37,7 @@ public final class PoolManager {
     private static final Logger LOG = Logger.getLogger(PoolManager.class);
 
     private final ReentrantLock lock = new ReentrantLock();
+    private final StatementRegistry statementRegistry = new StatementRegistry();
     private final ServerConnector connector;
     private final EventLoopGroup loops;
     private final NodeCounters counters;
@@ -117,6 +119,11 @@ public final class PoolManager {
     }
 
     /** What a new client of the pool is told at login, or null until a server has logged in. */
+    /** The node's prepared statements, shared by every pool's clients. */
+    public StatementRegistry statementRegistry() {
+        return statementRegistry;
+    }
+
     public Map<String, String> welcomeParameters(Pool pool) {
         lock.lock();
         try {
@@ -192,8 +199,7 @@ public final class PoolManager {
                     LOG.infof("%s: server_reset_query failed, closing: %s", server, error);
                     closeServer(server);
                 } else {
-                    server.forgetUnreportedParameters();
-                    returnToPool(server);
+                    returnToPool(server); // the reset's command tags told the server what it dropped
                 }
             });
         } else {
@@ -280,6 +286,17 @@ public final class PoolManager {
 
     public boolean draining() {
         return draining;
+    }
+
+    /** Pins and prepared statements of one pool; null before its first client. */
+    public PoolSessionStats sessionStats(PoolKey key) {
+        lock.lock();
+        try {
+            Pool p = pools.get(key);
+            return p == null ? null : p.sessionStats;
+        } finally {
+            lock.unlock();
+        }
     }
 
     public Pool.Snapshot snapshot(PoolKey key) {
@@ -673,18 +690,18 @@ public final class PoolManager {
     }
 
     private void alignParameters(PooledServer server, PoolClient client) {
-        String sets = SessionParameters.setStatements(client.wantedParameters(), server.parameters());
-        if (sets.isEmpty()) {
+        SessionParameters.Alignment alignment = SessionParameters.align(client.wantedParameters(), server.parameters(), server.sessionSet());
+        if (alignment.isEmpty()) {
             handOver(server, client);
             return;
         }
-        server.runQuery(sets, error -> {
+        server.runQuery(alignment.sql(), error -> {
             if (error != null) {
                 release(server, true, false);
                 unavailable(client, SqlState.PROTOCOL_VIOLATION, "could not apply the connection's parameters: " + error);
                 return;
             }
-            SessionParameters.settled(client.wantedParameters(), server.parameters());
+            SessionParameters.settled(alignment, client.wantedParameters(), server);
             handOver(server, client);
         });
     }

@@ -8,13 +8,16 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.pgfleet.dataplane.protocol.CStrings;
 import io.pgfleet.dataplane.protocol.FrontendMessages;
 import io.pgfleet.dataplane.server.ServerConnection;
+import io.pgfleet.dataplane.session.ServerStatements;
 import org.jboss.logging.Logger;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -33,8 +36,14 @@ public final class PooledServer {
     private final Channel channel;
     private final int processId;
     private final int secretKey;
-    /** Session parameters as the server has them now: reported ones, and ones the node SET. */
+    /** Session parameters as the server has them now: reported ones, and ones set in the session. */
     private final Map<String, String> parameters;
+    /** Parameters set at session level (by the node for a client, or by a client): reset for a client that did not ask for them. */
+    private final Set<String> sessionSet = new HashSet<>();
+    /** Parameters this server reports with ParameterStatus: those it sent at login. */
+    private final Set<String> reported;
+    /** The node's prepared statements this server has; made on first use. */
+    private ServerStatements statements;
 
     // Guarded by the PoolManager's lock.
     State state = State.ACTIVE;
@@ -56,6 +65,7 @@ public final class PooledServer {
         this.secretKey = connection.secretKey();
         this.parameters = new HashMap<>(loginParameters);
         this.parameters.putAll(connection.parameters());
+        this.reported = Set.copyOf(connection.parameters().keySet());
         channel.pipeline().addLast("pool", new Handler());
     }
 
@@ -79,6 +89,27 @@ public final class PooledServer {
         return parameters;
     }
 
+    /** Whether the server tells of changes to this parameter (ParameterStatus). */
+    public boolean reports(String name) {
+        return reported.contains(name);
+    }
+
+    public Set<String> sessionSet() {
+        return sessionSet;
+    }
+
+    /** The node's prepared statements this server has (max_prepared_statements of its pool). */
+    public ServerStatements statements() {
+        if (statements == null) {
+            statements = new ServerStatements(pool.settings.maxPreparedStatements());
+        }
+        return statements;
+    }
+
+    public PoolSessionStats sessionStats() {
+        return pool.sessionStats;
+    }
+
     void owner(PoolClient client) {
         owner = client;
     }
@@ -96,25 +127,42 @@ public final class PooledServer {
     }
 
     /**
-     * After server_reset_query: parameters the server does not report (extra_float_digits,
-     * ...) are back at their defaults, which the node cannot see; forget them so the next
-     * client's are SET again. Reported ones were updated by the reset's ParameterStatus.
+     * A command that drops session state completed on the server (the client's or the
+     * node's): DISCARD ALL and RESET ALL put every parameter back at its default, which
+     * the node cannot see for unreported ones, so it forgets them and the next client's
+     * are set again; DISCARD ALL and DEALLOCATE ALL drop every prepared statement.
      */
-    void forgetUnreportedParameters() {
-        parameters.keySet().removeIf(name -> !SessionParameters.isReported(name));
+    public void recordCommandTag(ByteBuf frame) {
+        int length = frame.readableBytes() - 6;
+        if (length < 9 || length > 14) {
+            return; // only "DISCARD ALL", "RESET ALL" and "DEALLOCATE ALL" matter; skip the rest cheaply
+        }
+        String tag = frame.toString(frame.readerIndex() + 5, length, StandardCharsets.US_ASCII);
+        if (tag.equals("DISCARD ALL") || tag.equals("RESET ALL")) {
+            parameters.keySet().removeIf(name -> !reports(name));
+            sessionSet.clear();
+        }
+        if ((tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL")) && statements != null) {
+            statements.clear();
+        }
     }
 
     /** Runs a query for the node on this server's loop; {@code done} gets null or the error. */
     void runQuery(String sql, Consumer<String> done) {
+        runQuery(sql, null, done);
+    }
+
+    /** Runs a query for the node, handing each row to {@code rows}, on this server's loop. */
+    public void runQuery(String sql, Consumer<List<String>> rows, Consumer<String> done) {
         if (!channel.eventLoop().inEventLoop()) {
-            channel.eventLoop().execute(() -> runQuery(sql, done));
+            channel.eventLoop().execute(() -> runQuery(sql, rows, done));
             return;
         }
         if (!channel.isActive()) {
             done.accept("server connection lost");
             return;
         }
-        internal = new InternalQuery(this, done);
+        internal = new InternalQuery(this, rows, done);
         ByteBuf query = channel.alloc().buffer(6 + sql.length() * 3);
         query.writeByte(FrontendMessages.QUERY).writeInt(0);
         query.writeCharSequence(sql, StandardCharsets.UTF_8);

@@ -19,6 +19,7 @@ public final class SessionParameters {
             "client_encoding", "application_name", "default_transaction_read_only", "in_hot_standby", "is_superuser",
             "session_authorization", "DateStyle", "IntervalStyle", "TimeZone", "integer_datetimes",
             "standard_conforming_strings", "scram_iterations", "search_path"));
+    // search_path is reported from PostgreSQL 18 on; what a given server reports is PooledServer.reports().
     /** Startup keys that are not session parameters. */
     private static final Set<String> NOT_PARAMETERS = Set.of("user", "database", "options", "replication");
 
@@ -56,33 +57,81 @@ public final class SessionParameters {
         return isReported(name) && !SERVER_FACTS.contains(name);
     }
 
-    /** One SET per parameter whose value differs on the server, joined; empty when in line. */
-    static String setStatements(Map<String, String> wanted, Map<String, String> server) {
-        StringBuilder sql = null;
-        for (Map.Entry<String, String> e : wanted.entrySet()) {
-            if (!e.getValue().equals(server.get(e.getKey()))) {
-                if (sql == null) {
-                    sql = new StringBuilder();
-                }
-                sql.append("SET ").append(quoteIdentifier(e.getKey())).append(" TO ").append(quoteLiteral(e.getValue())).append(';');
+    /**
+     * What brings a server in line with a client: RESET for each parameter set in the
+     * server's session that the client did not ask for (another client's leftovers), and
+     * set_config for each wanted value the server does not have. set_config takes a value
+     * as a startup packet or postgresql.conf would (a list like search_path "a, b" stays a
+     * list, where SET 'a, b' would name one schema "a, b").
+     */
+    record Alignment(String sql, List<String> resets, List<String> sets) {
+        boolean isEmpty() {
+            return resets.isEmpty() && sets.isEmpty();
+        }
+    }
+
+    static Alignment align(Map<String, String> wanted, Map<String, String> server, Set<String> sessionSet) {
+        List<String> resets = new ArrayList<>();
+        for (String name : sessionSet) {
+            if (!wanted.containsKey(name)) {
+                resets.add(name);
             }
         }
-        return sql == null ? "" : sql.toString();
+        List<String> sets = new ArrayList<>();
+        for (Map.Entry<String, String> e : wanted.entrySet()) {
+            if (!e.getValue().equals(server.get(e.getKey()))) {
+                sets.add(e.getKey());
+            }
+        }
+        if (resets.isEmpty() && sets.isEmpty()) {
+            return new Alignment("", resets, sets);
+        }
+        StringBuilder sql = new StringBuilder();
+        resets.forEach(name -> sql.append("RESET ").append(quoteIdentifier(name)).append(';'));
+        for (int i = 0; i < sets.size(); i++) {
+            sql.append(i == 0 ? "SELECT " : ", ").append("pg_catalog.set_config(").append(quoteLiteral(sets.get(i)))
+                    .append(", ").append(quoteLiteral(wanted.get(sets.get(i)))).append(", false)");
+        }
+        return new Alignment(sql.toString(), resets, sets);
     }
 
     /**
-     * After the SETs ran: the server reported canonical values (e.g. DateStyle "ISO" becomes
-     * "ISO, MDY"); the client takes those, so the next checkout compares like with like.
-     * Unreported parameters are recorded on the server as set.
+     * After an alignment ran: the server reported canonical values for reported parameters
+     * (DateStyle "ISO" becomes "ISO, MDY"), which the client takes so the next checkout
+     * compares like with like; unreported ones are recorded on the server as set.
      */
-    static void settled(Map<String, String> wanted, Map<String, String> server) {
-        for (Map.Entry<String, String> e : wanted.entrySet()) {
-            if (isReported(e.getKey()) && server.containsKey(e.getKey())) {
-                e.setValue(server.get(e.getKey()));
-            } else {
-                server.put(e.getKey(), e.getValue());
+    static void settled(Alignment alignment, Map<String, String> wanted, PooledServer server) {
+        Map<String, String> parameters = server.parameters();
+        for (String name : alignment.resets()) {
+            server.sessionSet().remove(name);
+            if (!server.reports(name)) {
+                parameters.remove(name);
             }
         }
+        for (String name : alignment.sets()) {
+            server.sessionSet().add(name);
+            if (server.reports(name) && parameters.containsKey(name)) {
+                wanted.put(name, parameters.get(name));
+            } else {
+                parameters.put(name, wanted.get(name));
+            }
+        }
+    }
+
+    /**
+     * A client's session as seen at the end of its transaction: what it set there replaces
+     * what the node knew it had set. The client keeps its startup parameters and gains the
+     * captured ones; the server's session-level parameters are exactly the captured ones.
+     */
+    public static void captured(Map<String, String> sessionSettings, Map<String, String> startup,
+                                Map<String, String> wanted, PooledServer server) {
+        wanted.clear();
+        wanted.putAll(startup);
+        wanted.putAll(sessionSettings);
+        server.parameters().keySet().removeIf(name -> !server.reports(name) && !sessionSettings.containsKey(name));
+        server.parameters().putAll(sessionSettings);
+        server.sessionSet().clear();
+        server.sessionSet().addAll(sessionSettings.keySet());
     }
 
     /** Splits libpq's options string: "-c a=b -c c=d" or "--a=b", backslash escapes spaces. */
@@ -124,7 +173,8 @@ public final class SessionParameters {
         return settings;
     }
 
-    private static String canonicalName(String name) {
+    /** Parameter names from pg_settings are lower case; reported ones take their ParameterStatus spelling. */
+    public static String canonicalName(String name) {
         return REPORTED.getOrDefault(name.toLowerCase(Locale.ROOT), name);
     }
 

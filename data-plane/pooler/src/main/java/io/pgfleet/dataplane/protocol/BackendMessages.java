@@ -14,6 +14,10 @@ public final class BackendMessages {
     public static final byte ERROR_RESPONSE = 'E';
     public static final byte NOTICE_RESPONSE = 'N';
     public static final byte NEGOTIATE_PROTOCOL_VERSION = 'v';
+    public static final byte COMMAND_COMPLETE = 'C';
+    public static final byte DATA_ROW = 'D';
+    public static final byte PARSE_COMPLETE = '1';
+    public static final byte CLOSE_COMPLETE = '3';
 
     public static final int AUTH_OK = 0;
     public static final int AUTH_CLEARTEXT_PASSWORD = 3;
@@ -79,6 +83,20 @@ public final class BackendMessages {
 
     public static ByteBuf readyForQuery(ByteBufAllocator alloc, byte transactionStatus) {
         return alloc.buffer(6).writeByte(READY_FOR_QUERY).writeInt(5).writeByte(transactionStatus);
+    }
+
+    /** A message with no body: ParseComplete, CloseComplete, ... */
+    public static ByteBuf empty(ByteBufAllocator alloc, byte type) {
+        return alloc.buffer(5).writeByte(type).writeInt(4);
+    }
+
+    public static ByteBuf commandComplete(ByteBufAllocator alloc, String tag) {
+        ByteBuf buf = alloc.buffer();
+        int start = buf.writerIndex();
+        buf.writeByte(COMMAND_COMPLETE).writeInt(0);
+        writeCString(buf, tag);
+        buf.setInt(start + 1, buf.writerIndex() - start - 1);
+        return buf;
     }
 
     public static ByteBuf parameterStatus(ByteBufAllocator alloc, String name, String value) {

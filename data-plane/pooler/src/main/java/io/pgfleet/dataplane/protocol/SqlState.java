@@ -17,6 +17,8 @@ public final class SqlState {
     public static final String TRANSACTION_TIMEOUT = "25P04";
     public static final String ACTIVE_SQL_TRANSACTION = "25001";
     public static final String INTERNAL_ERROR = "XX000";
+    public static final String DUPLICATE_PREPARED_STATEMENT = "42P05";
+    public static final String INVALID_SQL_STATEMENT_NAME = "26000";
 
     private SqlState() {
     }

@@ -76,7 +76,7 @@ class ScramPassthroughTest {
     }
 
     private static String url(String db) {
-        return "jdbc:postgresql://127.0.0.1:" + pooler.port() + "/" + db + "?sslmode=disable&prepareThreshold=0";
+        return "jdbc:postgresql://127.0.0.1:" + pooler.port() + "/" + db + "?sslmode=disable&prepareThreshold=1";
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.pgfleet.dataplane.compat;
 
 import io.pgfleet.dataplane.config.PoolMode;
 import io.pgfleet.testkit.NodeScript;
+import io.pgfleet.testkit.Postgres;
 import io.pgfleet.testkit.TestNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.SoftAssertions.assertSoftly;
@@ -37,10 +39,13 @@ class NodePostgresDriverTest {
             s.poolMode = PoolMode.SESSION;
             s.defaultPoolSize = 2;
         });
-        transaction = TestNode.start("nodepg_tx", s -> {
+        // One event loop: the pool then hands out the most recently released server, so
+        // the session-state scenario can make client A move between servers (with several
+        // loops, each client would keep getting the server on its own loop).
+        transaction = TestNode.start(Postgres.shared(), "nodepg_tx", List.of("user"), s -> {
             s.poolMode = PoolMode.TRANSACTION;
             s.defaultPoolSize = 2;
-        });
+        }, p -> p.withEventLoopThreads(1));
     }
 
     @AfterAll

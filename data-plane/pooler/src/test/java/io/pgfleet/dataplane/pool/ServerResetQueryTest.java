@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import static io.pgfleet.dataplane.pool.SessionPoolingTest.pid;
 import static io.pgfleet.dataplane.pool.SessionPoolingTest.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** server_reset_query and server_reset_query_always. */
 class ServerResetQueryTest {
@@ -21,8 +22,10 @@ class ServerResetQueryTest {
             s.defaultPoolSize = 1;
         })) {
             try (Connection a = node.connect(); Connection b = node.connect()) {
-                a.createStatement().execute("SET work_mem = '9MB'"); // outside a transaction: leaks, as in PgBouncer
-                assertThat(scalar(b, "SHOW work_mem")).isEqualTo("9MB");
+                // Session state the node does not track (a sequence's currval) stays on the server, as in PgBouncer.
+                a.createStatement().execute("CREATE SEQUENCE IF NOT EXISTS reset_seq");
+                a.createStatement().execute("SELECT nextval('reset_seq')");
+                assertThat(scalar(b, "SELECT currval('reset_seq')")).isEqualTo("1");
             }
         }
         try (TestNode node = TestNode.start("resetalways", s -> {
@@ -32,9 +35,11 @@ class ServerResetQueryTest {
         })) {
             try (Connection a = node.connect(); Connection b = node.connect()) {
                 int pid = pid(a);
-                a.createStatement().execute("SET work_mem = '9MB'");
+                a.createStatement().execute("CREATE SEQUENCE IF NOT EXISTS reset_seq");
+                a.createStatement().execute("SELECT nextval('reset_seq')");
                 assertThat(pid(b)).isEqualTo(pid);
-                assertThat(scalar(b, "SHOW work_mem")).isNotEqualTo("9MB");
+                assertThatThrownBy(() -> scalar(b, "SELECT currval('reset_seq')"))
+                        .hasMessageContaining("currval of sequence \"reset_seq\" is not yet defined in this session");
             }
         }
     }
@@ -44,7 +49,8 @@ class ServerResetQueryTest {
         try (TestNode node = TestNode.start("resetcustom", s -> {
             s.poolMode = PoolMode.SESSION;
             s.defaultPoolSize = 1;
-            s.serverResetQuery = "RESET work_mem";
+            // DEALLOCATE ALL too: the next client's pgjdbc names its statements S_1... again
+            s.serverResetQuery = "RESET work_mem; DEALLOCATE ALL";
         })) {
             try (Connection a = node.connect()) {
                 a.createStatement().execute("SET work_mem = '9MB'");

@@ -47,7 +47,11 @@ class TransactionTimeoutTest {
             RawClient.Message error = null;
             // Short statements, one after the other: never idle, but one long transaction.
             while (error == null && System.nanoTime() - started < Duration.ofSeconds(10).toNanos()) {
-                client.sendQuery("SELECT pg_sleep(0.2)");
+                try {
+                    client.sendQuery("SELECT pg_sleep(0.2)");
+                } catch (java.net.SocketException closedMeanwhile) {
+                    // The timeout fired between our last answer and this query: the error is already waiting.
+                }
                 RawClient.Message m;
                 do {
                     m = client.read();
