@@ -279,6 +279,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
                 from.recordParameterStatus(frame);
                 followParameter(frame);
                 parametersChanged = true;
+            } else if (type == BackendMessages.COMMAND_COMPLETE && translator != null) {
+                from.recordCommandTag(frame); // a DEALLOCATE ALL inside a longer query drops the server's statements too
             }
             channel.write(frame, channel.voidPromise());
         }
