@@ -27,5 +27,18 @@ public class NodeMetrics {
                 .description("Client connections accepted since start").register(registry);
         FunctionCounter.builder("pgfleet_login_failures", process, p -> p.counters().loginFailuresTotal())
                 .description("Client logins refused since start").register(registry);
+        // Transaction-mode fidelity (docs/transaction-mode.md); per-pool series come with the admin console and stats work.
+        Gauge.builder("pgfleet_pinned_clients", () -> process.sessionTotals().pinnedClients())
+                .description("Clients holding their server connection for session state (LISTEN, temp tables, ...)").register(registry);
+        FunctionCounter.builder("pgfleet_pins", process, p -> p.sessionTotals().pins())
+                .description("Times a client was pinned to its server connection since start").register(registry);
+        FunctionCounter.builder("pgfleet_session_state_refusals", process, p -> p.sessionTotals().refusals())
+                .description("Statements refused under pgfleet_session_state=refuse since start").register(registry);
+        FunctionCounter.builder("pgfleet_prepared_statement_hits", process, p -> p.sessionTotals().statementHits())
+                .description("Client prepared statements found already prepared on the server used").register(registry);
+        FunctionCounter.builder("pgfleet_prepared_statement_prepares", process, p -> p.sessionTotals().statementPrepares())
+                .description("Prepared statements the node prepared on a server for a client").register(registry);
+        FunctionCounter.builder("pgfleet_prepared_statement_evictions", process, p -> p.sessionTotals().statementEvictions())
+                .description("Prepared statements closed on a server to stay within max_prepared_statements").register(registry);
     }
 }

@@ -6,6 +6,8 @@ import io.pgfleet.dataplane.PoolerSettings;
 import io.pgfleet.dataplane.agent.AgentSettings;
 import io.pgfleet.dataplane.config.ConfigHolder;
 import io.pgfleet.dataplane.config.PgBouncerConfigLoader;
+import io.pgfleet.dataplane.pool.PoolManager;
+import io.pgfleet.dataplane.pool.PoolSessionStats;
 import io.pgfleet.dataplane.stats.NodeCounters;
 import io.pgfleet.proto.v1.NodeIdentity;
 import io.quarkus.runtime.ShutdownEvent;
@@ -31,6 +33,7 @@ public class NodeProcess {
     private final String build;
     private ConfigHolder config;
     private NodeCounters counters;
+    private PoolManager pools;
     /** Drains the running engine: stop accepting, let transactions finish up to a deadline, close. */
     private java.util.function.Predicate<java.time.Duration> drain;
     private HangupSignal hangup;
@@ -52,6 +55,7 @@ public class NodeProcess {
             config = new ConfigHolder(loaded.config());
             Pooler pooler = Pooler.start(loaded.settings().withEventLoopThreads(options.eventLoops()), config);
             counters = pooler.counters();
+            pools = pooler.pools();
             drain = pooler::drain;
             StandaloneConfigReloader reloader = new StandaloneConfigReloader(file, config, loaded.settings());
             hangup = HangupSignal.install(reloader::reload);
@@ -68,6 +72,7 @@ public class NodeProcess {
                             options.token().orElse(""), options.statsInterval()));
             config = node.config();
             counters = node.pooler().counters();
+            pools = node.pooler().pools();
             drain = node::drain;
             LOG.infof("node %s serving on port %d, config from control plane %s", nodeId, node.port(), options.controlPlane().get());
         }
@@ -90,6 +95,11 @@ public class NodeProcess {
 
     public NodeCounters counters() {
         return counters;
+    }
+
+    /** Pins and prepared statements over all pools; zero before the engine started. */
+    public PoolSessionStats.Totals sessionTotals() {
+        return pools == null ? PoolSessionStats.Totals.ZERO : pools.sessionTotals();
     }
 
     private static String hostName() {

@@ -1,5 +1,6 @@
 package io.pgfleet.dataplane.node;
 
+import io.pgfleet.testkit.Eventually;
 import io.pgfleet.testkit.Postgres;
 import io.pgfleet.testkit.PostgresServer;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -44,6 +45,7 @@ class StandaloneNodeTest {
                         [pgbouncer]
                         listen_addr = 127.0.0.1
                         listen_port = %d
+                        pool_mode = transaction
                         auth_type = scram-sha-256
                         auth_file = userlist.txt
                         """.formatted(postgres.host(), postgres.port(), listenPort));
@@ -63,13 +65,22 @@ class StandaloneNodeTest {
     @Test
     void servesTheIniDatabasesAndReportsReadyAndMetrics() throws Exception {
         try (Connection c = DriverManager.getConnection(
-                "jdbc:postgresql://127.0.0.1:" + PgBouncerFiles.listenPort + "/appdb?sslmode=disable", "app", "app-secret");
-             ResultSet rs = c.createStatement().executeQuery("SELECT current_user, inet_server_port()")) {
-            rs.next();
-            assertThat(rs.getString(1)).isEqualTo("app");
-            assertThat(rs.getInt(2)).isEqualTo(PgBouncerFiles.postgres.port());
+                "jdbc:postgresql://127.0.0.1:" + PgBouncerFiles.listenPort + "/appdb?sslmode=disable&prepareThreshold=1", "app", "app-secret")) {
+            try (ResultSet rs = c.prepareStatement("SELECT current_user, inet_server_port()").executeQuery()) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("app");
+                assertThat(rs.getInt(2)).isEqualTo(PgBouncerFiles.postgres.port());
+            }
+            c.createStatement().execute("LISTEN metrics_test"); // transaction mode: pins the client to its server
+            given().get("/q/metrics").then().statusCode(200)
+                    .body(containsString("pgfleet_pinned_clients 1.0"))
+                    .body(containsString("pgfleet_pins_total 1.0"))
+                    .body(containsString("pgfleet_prepared_statement_prepares_total"));
         }
         given().get("/q/health/ready").then().statusCode(200).body(containsString("config"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("pgfleet_clients_accepted_total"));
+        // The node learns of the disconnect on its own loop, a moment after close() returns.
+        Eventually.await(java.time.Duration.ofSeconds(10), "the pin ends with the client",
+                () -> given().get("/q/metrics").body().asString().contains("pgfleet_pinned_clients 0.0"));
     }
 }

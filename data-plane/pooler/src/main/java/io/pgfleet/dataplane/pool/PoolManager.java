@@ -299,6 +299,20 @@ public final class PoolManager {
         }
     }
 
+    /** Pins and prepared statements summed over every pool of the node. */
+    public PoolSessionStats.Totals sessionTotals() {
+        lock.lock();
+        try {
+            PoolSessionStats.Totals totals = PoolSessionStats.Totals.ZERO;
+            for (Pool p : pools.values()) {
+                totals = totals.plus(p.sessionStats);
+            }
+            return totals;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public Pool.Snapshot snapshot(PoolKey key) {
         lock.lock();
         try {

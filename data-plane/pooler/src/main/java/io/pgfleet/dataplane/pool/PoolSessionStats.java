@@ -67,4 +67,16 @@ public final class PoolSessionStats {
     public long statementEvictionsTotal() {
         return statementEvictions.sum();
     }
+
+    /** The sums over several pools (node-wide metrics). */
+    public record Totals(int pinnedClients, long pins, long refusals, long statementHits, long statementPrepares,
+                         long statementEvictions) {
+        public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0);
+
+        Totals plus(PoolSessionStats s) {
+            return new Totals(pinnedClients + s.pinnedClients(), pins + s.pinsTotal(), refusals + s.refusalsTotal(),
+                    statementHits + s.statementHitsTotal(), statementPrepares + s.statementPreparesTotal(),
+                    statementEvictions + s.statementEvictionsTotal());
+        }
+    }
 }
