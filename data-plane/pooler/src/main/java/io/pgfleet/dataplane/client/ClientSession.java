@@ -245,8 +245,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
 
     @Override
     public void serverFrames(PooledServer from, List<ByteBuf> frames) {
-        if (from != server || state != State.LINKED) {
+        if (from != server || (state != State.LINKED && state != State.INSPECTING)) {
             frames.forEach(ByteBuf::release);
+            return;
+        }
+        if (state == State.INSPECTING) {
+            // Only a notification the server sent along with the inspection comes now.
+            frames.forEach(frame -> channel.write(frame, channel.voidPromise()));
+            channel.flush();
             return;
         }
         boolean statementModeViolation = false;
@@ -373,7 +379,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         if (state != State.INSPECTING) {
             // The client left meanwhile; cleanup() left the server to us.
             ready.release();
-            pooler.pools().release(inspected, error == null && (!pinned || settings.serverResetQuery() != null), true);
+            boolean stateLeft = pinned || !seen.state().isEmpty();
+            pooler.pools().release(inspected, error == null && (!stateLeft || settings.serverResetQuery() != null), true);
             return;
         }
         state = State.LINKED;

@@ -37,6 +37,8 @@ final class InternalQuery {
             }
             case BackendMessages.PARAMETER_STATUS -> server.recordParameterStatus(frame);
             case BackendMessages.COMMAND_COMPLETE -> server.recordCommandTag(frame);
+            // A LISTENing client's notification that PostgreSQL sends along with the node's query.
+            case BackendMessages.NOTIFICATION_RESPONSE -> server.passToOwner(frame.retain());
             case BackendMessages.DATA_ROW -> {
                 if (rows != null) {
                     rows.accept(columns(frame));

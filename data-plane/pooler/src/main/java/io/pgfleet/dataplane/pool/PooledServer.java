@@ -147,6 +147,16 @@ public final class PooledServer {
         }
     }
 
+    /** Hands one message to the client holding the server, or drops it when none does. */
+    void passToOwner(ByteBuf frame) {
+        PoolClient client = owner;
+        if (client == null) {
+            frame.release();
+        } else {
+            client.eventLoop().execute(() -> client.serverFrames(this, new ArrayList<>(List.of(frame))));
+        }
+    }
+
     /** Runs a query for the node on this server's loop; {@code done} gets null or the error. */
     void runQuery(String sql, Consumer<String> done) {
         runQuery(sql, null, done);

@@ -16,6 +16,7 @@ public final class BackendMessages {
     public static final byte NEGOTIATE_PROTOCOL_VERSION = 'v';
     public static final byte COMMAND_COMPLETE = 'C';
     public static final byte DATA_ROW = 'D';
+    public static final byte NOTIFICATION_RESPONSE = 'A';
     public static final byte PARSE_COMPLETE = '1';
     public static final byte CLOSE_COMPLETE = '3';
 
