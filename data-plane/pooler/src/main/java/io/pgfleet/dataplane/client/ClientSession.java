@@ -83,7 +83,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         this.startup = Map.copyOf(wanted);
         this.translator = settings.poolMode() == PoolMode.SESSION ? null
                 : new StatementTranslator(channel, pooler.pools().statementRegistry(), pool.sessionStats(),
-                settings.tracksPreparedStatements(), settings.sessionState(), () -> transactionStatus);
+                settings.tracksPreparedStatements(), settings.sessionState(), () -> transactionStatus,
+                this::answeredWithoutServer);
     }
 
     /** After authentication: welcome the client, now if the pool knows what to say, else once a server is ready. */
@@ -171,6 +172,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
                 unanswered++;
                 unsynced = false;
             }
+            // Flush asks for nothing new; COPY data belongs to the Query or Execute that started
+            // the copy, which already counts. (After a simple Query's COPY no Sync would come.)
+            case 'H', 'd', 'c', 'f' -> {
+            }
             default -> unsynced = true;
         }
         if (busySince == 0) {
@@ -184,6 +189,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             translator.toServer(frame);
         } catch (PgProtocolException e) {
             fatal(e.sqlState(), e.getMessage());
+        }
+    }
+
+    /** A Query, Sync or FunctionCall the server sends no ReadyForQuery for: the node answered it, or the server ignored it. */
+    private void answeredWithoutServer() {
+        unanswered = Math.max(0, unanswered - 1);
+        if (unanswered == 0) {
+            busySince = 0;
         }
     }
 
