@@ -1,6 +1,8 @@
 package io.pgfleet.dataplane.session;
 
 import io.pgfleet.dataplane.config.PoolMode;
+import io.pgfleet.dataplane.config.SessionStatePolicy;
+import io.pgfleet.testkit.Eventually;
 import io.pgfleet.testkit.Postgres;
 import io.pgfleet.testkit.RawClient;
 import io.pgfleet.testkit.TestNode;
@@ -29,9 +31,25 @@ import static org.assertj.core.api.Assertions.fail;
  */
 class TranslatorEdgeCasesTest {
     private static TestNode node;
+    /** pgfleet_session_state=refuse. */
+    private static TestNode refusing;
+    /** No server_reset_query, as PgBouncer recommends for transaction pooling. */
+    private static TestNode noReset;
 
     @BeforeAll
     static void start() throws Exception {
+        refusing = TestNode.start(Postgres.shared(), "tredgeref", List.of("user"), s -> {
+            s.poolMode = PoolMode.TRANSACTION;
+            s.defaultPoolSize = 1;
+            s.queryWaitTimeout = Duration.ofSeconds(3);
+            s.sessionState = SessionStatePolicy.REFUSE;
+        }, p -> p.withEventLoopThreads(1));
+        noReset = TestNode.start(Postgres.shared(), "tredgenr", List.of("user"), s -> {
+            s.poolMode = PoolMode.TRANSACTION;
+            s.defaultPoolSize = 1;
+            s.queryWaitTimeout = Duration.ofSeconds(3);
+            s.serverResetQuery = "";
+        }, p -> p.withEventLoopThreads(1));
         node = TestNode.start(Postgres.shared(), "tredge", List.of("user"), s -> {
             s.poolMode = PoolMode.TRANSACTION;
             s.defaultPoolSize = 1;
@@ -46,6 +64,8 @@ class TranslatorEdgeCasesTest {
     @AfterAll
     static void stop() {
         node.close();
+        refusing.close();
+        noReset.close();
     }
 
     private interface Scenario {
@@ -215,5 +235,74 @@ class TranslatorEdgeCasesTest {
             c.sendQuery("SELECT 'after'");
             return copy + " | " + summary(c.readUntilReady());
         });
+    }
+
+    // ---- session state ---------------------------------------------------------------------
+
+    @Test
+    void aRefusedSimpleQueryIsAnsweredAndTheSessionGoesOn() throws IOException {
+        try (RawClient c = RawClient.connect(refusing)) {
+            c.sendQuery("LISTEN refused_channel");
+            assertThat(summary(c.readUntilReady())).isEqualTo("E:0A000 Z");
+            c.sendQuery("SELECT 'after'");
+            assertThat(summary(c.readUntilReady())).isEqualTo("T D:after C Z");
+        }
+    }
+
+    @Test
+    void setRoleNeverReachesAnotherClientAndFollowsItsOwner() throws IOException {
+        node.postgres().execute("CREATE ROLE tredge_other NOLOGIN", "GRANT tredge_other TO " + node.user());
+        try (RawClient a = RawClient.connect(node); RawClient b = RawClient.connect(node)) {
+            a.sendQuery("SET ROLE tredge_other");
+            assertThat(summary(a.readUntilReady())).isEqualTo("C Z");
+            b.sendQuery("SELECT current_user::text");
+            assertThat(summary(b.readUntilReady())).as("the next client of the only server").isEqualTo("T D:" + node.user() + " C Z");
+            a.sendQuery("SELECT current_user::text");
+            assertThat(summary(a.readUntilReady())).isEqualTo("T D:tredge_other C Z");
+        }
+    }
+
+    /**
+     * The client leaves while the node inspects its session (held up here by a lock on
+     * pg_settings): what the inspection finds must still decide the server's fate.
+     */
+    private static void leaveDuringInspection(String sql) throws Exception {
+        try (Connection locker = noReset.postgres().connectAsSuperuser(noReset.database())) {
+            locker.setAutoCommit(false);
+            locker.createStatement().execute("LOCK TABLE pg_catalog.pg_settings IN ACCESS EXCLUSIVE MODE");
+            try (RawClient a = RawClient.connect(noReset)) {
+                a.sendQuery(sql);
+                Eventually.await(Duration.ofSeconds(10), "the inspection waits for the lock", () -> {
+                    try (Connection c = noReset.postgres().connectAsSuperuser("postgres");
+                         var rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = '"
+                                 + noReset.database() + "' AND wait_event_type = 'Lock'")) {
+                        rs.next();
+                        return rs.getInt(1) == 1;
+                    } catch (java.sql.SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+            Thread.sleep(300); // the node sees the client go
+            locker.commit();
+        }
+    }
+
+    @Test
+    void aSettingMadeByAClientThatLeftDuringTheInspectionIsResetForTheNext() throws Exception {
+        leaveDuringInspection("SET work_mem = '7777kB'");
+        try (RawClient b = RawClient.connect(noReset)) {
+            b.sendQuery("SHOW work_mem");
+            assertThat(summary(b.readUntilReady())).isEqualTo("T D:4MB C Z");
+        }
+    }
+
+    @Test
+    void stateMadeByAClientThatLeftDuringTheInspectionNeverReachesTheNext() throws Exception {
+        leaveDuringInspection("LISTEN left_behind");
+        try (RawClient b = RawClient.connect(noReset)) {
+            b.sendQuery("SELECT count(*) FROM pg_catalog.pg_listening_channels()");
+            assertThat(summary(b.readUntilReady())).isEqualTo("T D:0 C Z");
+        }
     }
 }
