@@ -24,6 +24,7 @@ import io.pgfleet.dataplane.session.SessionSql;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -384,9 +385,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         ByteBuf ready = heldReady;
         heldReady = null;
         if (state != State.INSPECTING) {
-            // The client left meanwhile; cleanup() left the server to us.
+            // The client left meanwhile; cleanup() left the server to us. What the inspection
+            // found is on the server now: its settings are reset for the next client, and state
+            // that pins goes with server_reset_query or with the server.
             ready.release();
-            pooler.pools().release(inspected, error == null && (!pinned || settings.serverResetQuery() != null), true);
+            boolean holdsState = error != null || !seen.state().isEmpty();
+            if (error == null) {
+                SessionParameters.captured(seen.settings(), startup, new HashMap<>(), inspected);
+            }
+            pooler.pools().release(inspected, error == null && (!holdsState || settings.serverResetQuery() != null), true);
             return;
         }
         state = State.LINKED;

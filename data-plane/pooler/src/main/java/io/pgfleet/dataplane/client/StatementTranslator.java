@@ -288,6 +288,10 @@ final class StatementTranslator {
         int to = frame.writerIndex() - 1; // the text's terminator
         int flags = SessionSql.scan(frame, from, to);
         if (refused(flags, frame)) {
+            // The failing Bind leaves the server skipping to a Sync, which a simple Query's
+            // client never sends: the node's Sync ends it, and its ReadyForQuery answers the Query.
+            write(client.alloc().buffer(5).writeByte('S').writeInt(4));
+            expected.add(SYNC);
             return;
         }
         sessionFlags |= flags;
