@@ -199,6 +199,29 @@ class TranslatorEdgeCasesTest {
         });
     }
 
+    @Test
+    void anEvictionAndReparseOfOneStatementBothSkippedLeaveTheServersCacheRight() throws IOException {
+        assertSameAsPostgres(c -> {
+            // max_prepared_statements = 3: the server's cache is exactly these three.
+            for (int i = 0; i < 3; i++) {
+                c.parse("e" + i, "SELECT 'evict" + i + "'");
+            }
+            c.sync();
+            String parses = summary(c.readUntilReady());
+            // After the failure the node's Close of e0 (evicted for e3) and its Parse of e0
+            // again (for the Bind) are both skipped: the server still has e0.
+            c.parse("", "SELECT 1/0");
+            c.bind("");
+            c.execute();
+            c.parse("e3", "SELECT 'evict3'");
+            c.bind("e0");
+            c.execute();
+            c.sync();
+            String failed = summary(c.readUntilReady());
+            return parses + " | " + failed + " | " + runStatement(c, "e0") + " | " + runStatement(c, "e3");
+        });
+    }
+
     // ---- COPY ----------------------------------------------------------------------------
 
     @Test
