@@ -24,6 +24,7 @@ import io.pgfleet.dataplane.session.SessionSql;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -83,7 +84,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         this.startup = Map.copyOf(wanted);
         this.translator = settings.poolMode() == PoolMode.SESSION ? null
                 : new StatementTranslator(channel, pooler.pools().statementRegistry(), pool.sessionStats(),
-                settings.tracksPreparedStatements(), settings.sessionState(), () -> transactionStatus);
+                settings.tracksPreparedStatements(), settings.sessionState(), () -> transactionStatus,
+                this::answeredWithoutServer);
     }
 
     /** After authentication: welcome the client, now if the pool knows what to say, else once a server is ready. */
@@ -171,6 +173,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
                 unanswered++;
                 unsynced = false;
             }
+            // Flush asks for nothing new; COPY data belongs to the Query or Execute that started
+            // the copy, which already counts. (After a simple Query's COPY no Sync would come.)
+            case 'H', 'd', 'c', 'f' -> {
+            }
             default -> unsynced = true;
         }
         if (busySince == 0) {
@@ -184,6 +190,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             translator.toServer(frame);
         } catch (PgProtocolException e) {
             fatal(e.sqlState(), e.getMessage());
+        }
+    }
+
+    /** A Query, Sync or FunctionCall the server sends no ReadyForQuery for: the node answered it, or the server ignored it. */
+    private void answeredWithoutServer() {
+        unanswered = Math.max(0, unanswered - 1);
+        if (unanswered == 0) {
+            busySince = 0;
         }
     }
 
@@ -377,10 +391,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         ByteBuf ready = heldReady;
         heldReady = null;
         if (state != State.INSPECTING) {
-            // The client left meanwhile; cleanup() left the server to us.
+            // The client left meanwhile; cleanup() left the server to us. What the inspection
+            // found is on the server now: its settings are reset for the next client, and state
+            // that pins goes with server_reset_query or with the server.
             ready.release();
-            boolean stateLeft = pinned || !seen.state().isEmpty();
-            pooler.pools().release(inspected, error == null && (!stateLeft || settings.serverResetQuery() != null), true);
+            boolean holdsState = pinned || !seen.state().isEmpty();
+            if (error == null) {
+                // Recorded on the server, so the next checkout resets what this client set.
+                SessionParameters.captured(seen.settings(), startup, new HashMap<>(), inspected);
+            }
+            pooler.pools().release(inspected, error == null && (!holdsState || settings.serverResetQuery() != null), true);
             return;
         }
         state = State.LINKED;

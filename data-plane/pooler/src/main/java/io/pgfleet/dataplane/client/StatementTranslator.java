@@ -83,6 +83,8 @@ final class StatementTranslator {
     private final boolean translate;
     private final SessionStatePolicy policy;
     private final IntSupplier transactionStatus;
+    /** Called for each Query, Sync or FunctionCall the server will send no ReadyForQuery for. */
+    private final Runnable answeredWithoutServer;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final ArrayDeque<Expected> expected = new ArrayDeque<>();
     /** An extended-protocol error came: the server skips everything up to the next Sync. */
@@ -96,15 +98,22 @@ final class StatementTranslator {
     private PooledServer server;
     /** The node wrote answers of its own to the client since the session last flushed. */
     private boolean wroteToClient;
+    /**
+     * The server answered an Execute with CopyInResponse and the client has not ended the
+     * copy: the server ignores Sync meanwhile (libpq sends one right after the Execute, not
+     * knowing it starts a COPY, and another after CopyDone), so no ReadyForQuery comes for it.
+     */
+    private boolean copyIn;
 
     StatementTranslator(Channel client, StatementRegistry registry, PoolSessionStats stats, boolean translate,
-                        SessionStatePolicy policy, IntSupplier transactionStatus) {
+                        SessionStatePolicy policy, IntSupplier transactionStatus, Runnable answeredWithoutServer) {
         this.client = client;
         this.registry = registry;
         this.stats = stats;
         this.translate = translate;
         this.policy = policy;
         this.transactionStatus = transactionStatus;
+        this.answeredWithoutServer = answeredWithoutServer;
     }
 
     /** The server the client holds from now on, or null once it gave it back. */
@@ -143,6 +152,14 @@ final class StatementTranslator {
     /** Sends one client message to the linked server, as it came or translated; takes ownership of it. */
     void toServer(ByteBuf frame) {
         byte type = frame.getByte(frame.readerIndex());
+        if (copyIn && type != 'd' && type != 'H') {
+            if (type == 'S') {
+                write(frame); // ignored in copy-in mode
+                answeredWithoutServer.run();
+                return;
+            }
+            copyIn = false; // CopyDone, CopyFail, or a message that makes the server abort the copy
+        }
         switch (type) {
             case 'P' -> parse(frame);
             case 'B' -> bind(frame);
@@ -271,6 +288,10 @@ final class StatementTranslator {
         int to = frame.writerIndex() - 1; // the text's terminator
         int flags = SessionSql.scan(frame, from, to);
         if (refused(flags, frame)) {
+            // The failing Bind leaves the server skipping to a Sync, which a simple Query's
+            // client never sends: the node's Sync ends it, and its ReadyForQuery answers the Query.
+            write(client.alloc().buffer(5).writeByte('S').writeInt(4));
+            expected.add(SYNC);
             return;
         }
         sessionFlags |= flags;
@@ -284,9 +305,11 @@ final class StatementTranslator {
                 PreparedStatement statement = name == null ? null : statements.get(name);
                 if (statement != null && transactionStatus.getAsInt() != 'E') {
                     frame.release();
-                    statements.remove(name);
-                    registry.release(statement);
-                    expected.add(nodeAnswer((byte) 'Q', BackendMessages.commandComplete(client.alloc(), "DEALLOCATE")));
+                    // Released when the answer goes out, as for a Close: a skip may undo it.
+                    Expected answer = nodeAnswer((byte) 'Q', BackendMessages.commandComplete(client.alloc(), "DEALLOCATE"));
+                    answer.clientName = name;
+                    answer.statement = statements.remove(name);
+                    expected.add(answer);
                     return;
                 }
             }
@@ -346,6 +369,10 @@ final class StatementTranslator {
      * Call {@link #answerInTurn()} after each batch.
      */
     ByteBuf toClient(ByteBuf frame) {
+        // The node's answers due before this message go first: the session writes each
+        // message this returns before handing over the next, and a ReadyForQuery must not
+        // find them still waiting (it would take them for skipped ones).
+        answerInTurn();
         byte type = frame.getByte(frame.readerIndex());
         if (type == 'N' || type == 'A' || type == 'S') {
             return frame; // notices, notifications, parameter changes come at any time
@@ -359,6 +386,7 @@ final class StatementTranslator {
             return frame;
         }
         if (type == BackendMessages.ERROR_RESPONSE) {
+            copyIn = false; // a COPY the server gave up; it honours the next Sync
             if (head.kind == Kind.QUERY || head.kind == Kind.FUNCTION || head.kind == Kind.SYNC) {
                 return frame; // ReadyForQuery still follows for this one
             }
@@ -371,6 +399,9 @@ final class StatementTranslator {
             undo(head); // a Parse that failed did not prepare anything
             return frame;
         }
+        if (type == 'G' && head.kind == Kind.EXECUTE) {
+            startCopyIn();
+        }
         if (!completes(head.kind, type)) {
             return frame;
         }
@@ -382,32 +413,54 @@ final class StatementTranslator {
         return frame;
     }
 
+    /** An Execute started COPY FROM STDIN: the Syncs the client sent after it are ignored by the server. */
+    private void startCopyIn() {
+        copyIn = true;
+        Expected execute = expected.poll();
+        while (expected.peek() == SYNC) {
+            expected.poll();
+            answeredWithoutServer.run();
+        }
+        expected.addFirst(execute);
+    }
+
     /** Writes the node's answers that are next in line. */
     void answerInTurn() {
         Expected head;
         while (!skippingToSync && (head = expected.peek()) != null && head.kind == Kind.NODE_ANSWER) {
             expected.poll();
-            if (head.answers == 'C' && head.statement != null) {
-                registry.release(head.statement); // the Close took effect
+            if (head.answers != 'P' && head.statement != null) {
+                registry.release(head.statement); // the Close or DEALLOCATE took effect
             }
             client.write(head.message, client.voidPromise());
             if (head.answers == 'Q') {
                 client.write(BackendMessages.readyForQuery(client.alloc(), (byte) transactionStatus.getAsInt()), client.voidPromise());
+                answeredWithoutServer.run();
             }
             wroteToClient = true;
         }
     }
 
-    /** ReadyForQuery: the Sync (or Query) it answers ends the skip; what the server skipped is undone. */
+    /**
+     * ReadyForQuery: the Sync (or Query) it answers ends the skip; what the server skipped is
+     * undone, last first, so that a Parse and a Close of one name both skipped leave what
+     * was there before them. A server skipping to Sync discards a Query or FunctionCall too
+     * (PostgreSQL's ignore_till_sync): no ReadyForQuery comes for it.
+     */
     private void endOfSkip() {
+        ArrayDeque<Expected> skipped = new ArrayDeque<>(0);
         Expected e;
         while ((e = expected.poll()) != null) {
-            if (e.kind == Kind.SYNC || e.kind == Kind.QUERY || e.kind == Kind.FUNCTION) {
+            if (e.kind == Kind.SYNC || (!skippingToSync && (e.kind == Kind.QUERY || e.kind == Kind.FUNCTION))) {
                 break;
             }
+            skipped.push(e);
+        }
+        while ((e = skipped.poll()) != null) {
             undo(e);
         }
         skippingToSync = false;
+        copyIn = false;
     }
 
     private static boolean completes(Kind kind, byte type) {
@@ -436,13 +489,23 @@ final class StatementTranslator {
             case NODE_PARSE -> server.statements().remove(e.statement);
             case NODE_CLOSE -> server.statements().restore(e.statement);
             case SWAP_ERROR -> e.message.release();
+            case QUERY, FUNCTION -> answeredWithoutServer.run();
             case NODE_ANSWER -> {
                 e.message.release();
-                if (e.answers == 'P' && statements.get(e.clientName) == e.statement) {
-                    statements.remove(e.clientName); // a Parse that never ran
-                    registry.release(e.statement);
-                } else if (e.answers == 'C' && e.statement != null && !statements.containsKey(e.clientName)) {
-                    statements.put(e.clientName, e.statement); // a Close that never ran
+                if (e.answers == 'Q') {
+                    answeredWithoutServer.run(); // no ReadyForQuery from the node either
+                }
+                if (e.answers == 'P') {
+                    if (statements.get(e.clientName) == e.statement) {
+                        statements.remove(e.clientName); // a Parse that never ran
+                        registry.release(e.statement);
+                    }
+                } else if (e.statement != null) {
+                    if (statements.containsKey(e.clientName)) {
+                        registry.release(e.statement);
+                    } else {
+                        statements.put(e.clientName, e.statement); // a Close or DEALLOCATE that never ran
+                    }
                 }
             }
             default -> {
@@ -466,7 +529,7 @@ final class StatementTranslator {
             if (e.message != null) {
                 e.message.release();
             }
-            if (e.kind == Kind.NODE_ANSWER && e.answers == 'C' && e.statement != null) {
+            if (e.kind == Kind.NODE_ANSWER && e.answers != 'P' && e.statement != null) {
                 registry.release(e.statement);
             }
         }

@@ -15,9 +15,14 @@ import java.util.Map;
  * trip, only after such transactions.
  */
 public final class SessionInspection {
-    /** Rows: ('set', name, value) per parameter set in the session; ('state', feature, null) per kind of state held. */
+    /**
+     * Rows: ('set', name, value) per parameter set in the session; ('state', feature, null) per
+     * kind of state held. SET ROLE is asked for by name: pg_settings leaves role out (it is
+     * GUC_NO_SHOW_ALL), and a role left on a server would be the next client's privileges.
+     */
     public static final String QUERY = """
             SELECT 'set', name, pg_catalog.current_setting(name) FROM pg_catalog.pg_settings WHERE source = 'session' \
+            UNION ALL SELECT 'set', 'role', pg_catalog.current_setting('role') WHERE pg_catalog.current_setting('role') <> 'none' \
             UNION ALL SELECT 'state', 'LISTEN', NULL WHERE EXISTS (SELECT FROM pg_catalog.pg_listening_channels()) \
             UNION ALL SELECT 'state', 'PREPARE', NULL WHERE EXISTS (SELECT FROM pg_catalog.pg_prepared_statements WHERE from_sql) \
             UNION ALL SELECT 'state', 'WITH HOLD cursors', NULL WHERE EXISTS (SELECT FROM pg_catalog.pg_cursors WHERE is_holdable) \
