@@ -448,10 +448,17 @@ final class StatementTranslator {
      * (PostgreSQL's ignore_till_sync): no ReadyForQuery comes for it.
      */
     private void endOfSkip() {
-        ArrayDeque<Expected> skipped = new ArrayDeque<>(0);
-        Expected e;
+        Expected e = expected.peek();
+        if (e != null && endsSkip(e)) {
+            // The usual case, nothing skipped: no allocation per ReadyForQuery.
+            expected.poll();
+            skippingToSync = false;
+            copyIn = false;
+            return;
+        }
+        ArrayDeque<Expected> skipped = new ArrayDeque<>(4);
         while ((e = expected.poll()) != null) {
-            if (e.kind == Kind.SYNC || (!skippingToSync && (e.kind == Kind.QUERY || e.kind == Kind.FUNCTION))) {
+            if (endsSkip(e)) {
                 break;
             }
             skipped.push(e);
@@ -461,6 +468,11 @@ final class StatementTranslator {
         }
         skippingToSync = false;
         copyIn = false;
+    }
+
+    /** The message a ReadyForQuery answers: a Sync, or a Query or FunctionCall when no skip is on. */
+    private boolean endsSkip(Expected e) {
+        return e.kind == Kind.SYNC || (!skippingToSync && (e.kind == Kind.QUERY || e.kind == Kind.FUNCTION));
     }
 
     private static boolean completes(Kind kind, byte type) {
