@@ -83,7 +83,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         this.settings = pool.settings();
         this.startup = Map.copyOf(wanted);
         this.translator = settings.poolMode() == PoolMode.SESSION ? null
-                : new StatementTranslator(channel, pooler.pools().statementRegistry(), pool.sessionStats(),
+                : new StatementTranslator(channel, pool.statementRegistry(), pool.sessionStats(),
                 settings.tracksPreparedStatements(), settings.sessionState(), () -> transactionStatus,
                 this::answeredWithoutServer);
     }
@@ -142,14 +142,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             held = new ArrayList<>(4);
         }
         held.add(frame);
-        if (state == State.IDLE) {
+        if (state == State.IDLE && translator == null) {
             requestServer();
         }
+        // Transaction and statement mode ask for a server once the read is complete: the
+        // node may answer what came without one (answerPrepareWithoutServer).
     }
 
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (state == State.IDLE && held != null && !held.isEmpty() && !answerPrepareWithoutServer()) {
+            requestServer();
+        }
         if (state == State.LINKED) {
             server.channel().flush();
             if (mayRelease()) {
@@ -159,6 +164,34 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         if (translator != null && translator.takeWroteToClient()) {
             channel.flush();
         }
+    }
+
+    /**
+     * libpq's PQprepare outside a transaction: named Parse messages and a Sync, nothing
+     * else. When a server of this node already accepted each statement, the node answers
+     * itself (ParseComplete, ReadyForQuery) and prepares the statement on a server when
+     * the client first uses it. No server is taken just to learn a statement, and a client
+     * that prepares while its own thread's other connections hold every server (pgbench
+     * -M prepared with more clients per thread than servers) is not blocked.
+     */
+    private boolean answerPrepareWithoutServer() {
+        int last = held.size() - 1;
+        if (transactionStatus != 'I' || last < 1 || held.get(last).getByte(held.get(last).readerIndex()) != 'S') {
+            return false;
+        }
+        for (int i = 0; i < last; i++) {
+            if (!translator.parseAnswerableWithoutServer(held.get(i))) {
+                return false;
+            }
+        }
+        List<ByteBuf> frames = held;
+        held = null;
+        for (int i = 0; i < last; i++) {
+            translator.answerParseWithoutServer(frames.get(i));
+        }
+        frames.get(last).release();
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), (byte) 'I'), channel.voidPromise());
+        return true;
     }
 
     private void send(ByteBuf frame) {

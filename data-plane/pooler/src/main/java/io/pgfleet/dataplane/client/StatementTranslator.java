@@ -25,9 +25,9 @@ import java.util.function.IntSupplier;
  * holds, and the answers on their way back. It makes named prepared statements work when
  * a client's statements may be on any server:
  * <ul>
- * <li>a named Parse becomes a Parse of the node-wide {@link PreparedStatement}, or, when
+ * <li>a named Parse becomes a Parse of the pool-wide {@link PreparedStatement}, or, when
  *     the server already has that one, no message at all and a ParseComplete from the node;</li>
- * <li>Bind and Describe use the node-wide name, after a Parse the node adds when the
+ * <li>Bind and Describe use the pool-wide name, after a Parse the node adds when the
  *     server lacks the statement (evicting its least recently used one beyond
  *     max_prepared_statements with a Close);</li>
  * <li>Close of a statement and {@code DEALLOCATE name} forget the client's name only and
@@ -237,7 +237,7 @@ final class StatementTranslator {
         }
     }
 
-    /** Bind or Describe of a named statement: under its node-wide name, prepared on the server first if need be. */
+    /** Bind or Describe of a named statement: under its pool-wide name, prepared on the server first if need be. */
     private void sendWithStatement(ByteBuf frame, int nameStart, int nameEnd, Expected answer) {
         if (!translate) {
             send(frame, answer);
@@ -315,6 +315,43 @@ final class StatementTranslator {
             }
         }
         send(frame, QUERY);
+    }
+
+    /**
+     * Whether the node can answer this Parse without a server: a named statement the client
+     * does not have yet, whose text a server of this node already accepted, with nothing in
+     * it the session has to know about.
+     */
+    boolean parseAnswerableWithoutServer(ByteBuf frame) {
+        if (!translate || frame.getByte(frame.readerIndex()) != 'P') {
+            return false;
+        }
+        int nameStart = frame.readerIndex() + 5;
+        int nameEnd = frame.indexOf(nameStart, frame.writerIndex(), (byte) 0);
+        int queryEnd = nameEnd < 0 ? -1 : frame.indexOf(nameEnd + 1, frame.writerIndex(), (byte) 0);
+        if (queryEnd < 0 || nameEnd == nameStart || statements.containsKey(name(frame, nameStart, nameEnd))
+                || SessionSql.scan(frame, nameEnd + 1, queryEnd) != 0) {
+            return false;
+        }
+        PreparedStatement known = registry.find(parseBody(frame, nameEnd));
+        return known != null && known.isAccepted();
+    }
+
+    /** Takes the client's name for the statement and answers ParseComplete; see {@link #parseAnswerableWithoutServer}. */
+    void answerParseWithoutServer(ByteBuf frame) {
+        int nameStart = frame.readerIndex() + 5;
+        int nameEnd = frame.indexOf(nameStart, frame.writerIndex(), (byte) 0);
+        String name = name(frame, nameStart, nameEnd);
+        statements.put(name, registry.acquire(parseBody(frame, nameEnd), 0));
+        frame.release();
+        stats.statementHit();
+        client.write(BackendMessages.empty(client.alloc(), BackendMessages.PARSE_COMPLETE), client.voidPromise());
+    }
+
+    private static byte[] parseBody(ByteBuf frame, int nameEnd) {
+        byte[] body = new byte[frame.writerIndex() - nameEnd - 1];
+        frame.getBytes(nameEnd + 1, body);
+        return body;
     }
 
     /** Sends a Parse of the statement (after a Close of the one it evicts, if any); the caller queues the answer. */
@@ -406,6 +443,9 @@ final class StatementTranslator {
             return frame;
         }
         expected.poll();
+        if (type == BackendMessages.PARSE_COMPLETE && head.statement != null) {
+            head.statement.accepted(); // a server parsed it: later clients may be answered without one
+        }
         if (head.kind == Kind.NODE_PARSE || head.kind == Kind.NODE_CLOSE) {
             frame.release();
             return null;
@@ -574,7 +614,7 @@ final class StatementTranslator {
         return end;
     }
 
-    /** The message with the client's statement name replaced by the node-wide one. */
+    /** The message with the client's statement name replaced by the pool-wide one. */
     private ByteBuf renamed(ByteBuf frame, int nameStart, int nameEnd, PreparedStatement statement) {
         ByteBuf out = client.alloc().buffer(frame.readableBytes() + 16);
         out.writeBytes(frame, frame.readerIndex(), nameStart - frame.readerIndex());

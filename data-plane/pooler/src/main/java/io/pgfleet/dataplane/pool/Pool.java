@@ -4,6 +4,7 @@ import io.pgfleet.dataplane.config.DatabaseTarget;
 import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.UserEntry;
 import io.pgfleet.dataplane.server.ServerLogin;
+import io.pgfleet.dataplane.session.StatementRegistry;
 
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -27,6 +28,8 @@ public final class Pool {
     final ArrayDeque<PooledServer> idle = new ArrayDeque<>();
     final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     final PoolSessionStats sessionStats = new PoolSessionStats();
+    /** The pool's prepared statements: its clients share them, its servers prepare them. */
+    private final StatementRegistry statements = new StatementRegistry();
     int active;
     int connecting;
     int clients;
@@ -57,6 +60,10 @@ public final class Pool {
 
     public PoolSettings settings() {
         return settings;
+    }
+
+    public StatementRegistry statementRegistry() {
+        return statements;
     }
 
     public PoolSessionStats sessionStats() {

@@ -12,7 +12,6 @@ import io.pgfleet.dataplane.protocol.SqlState;
 import io.pgfleet.dataplane.server.ServerConnection;
 import io.pgfleet.dataplane.server.ServerConnector;
 import io.pgfleet.dataplane.server.ServerLogin;
-import io.pgfleet.dataplane.session.StatementRegistry;
 import io.pgfleet.dataplane.stats.NodeCounters;
 import org.jboss.logging.Logger;
 
@@ -37,7 +36,6 @@ public final class PoolManager {
     private static final Logger LOG = Logger.getLogger(PoolManager.class);
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final StatementRegistry statementRegistry = new StatementRegistry();
     private final ServerConnector connector;
     private final EventLoopGroup loops;
     private final NodeCounters counters;
@@ -119,11 +117,6 @@ public final class PoolManager {
     }
 
     /** What a new client of the pool is told at login, or null until a server has logged in. */
-    /** The node's prepared statements, shared by every pool's clients. */
-    public StatementRegistry statementRegistry() {
-        return statementRegistry;
-    }
-
     public Map<String, String> welcomeParameters(Pool pool) {
         lock.lock();
         try {

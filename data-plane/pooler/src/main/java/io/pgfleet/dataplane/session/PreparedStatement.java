@@ -6,7 +6,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A statement some client prepared with a named Parse, under the node-wide name the node
+ * A statement some client prepared with a named Parse, under the pool-wide name the node
  * gives it on servers. Clients that prepare the same text and parameter types share one
  * instance, so a server prepares it once for all of them.
  */
@@ -17,6 +17,8 @@ public final class PreparedStatement {
     private final int sqlFlags;
     /** Clients holding it under some name; guarded by the registry's map. */
     int references;
+    /** A server parsed it without error once (for this node's pools). */
+    private volatile boolean accepted;
 
     PreparedStatement(long id, byte[] parseBody, int sqlFlags) {
         this.serverName = ("pgfleet_" + id).getBytes(StandardCharsets.US_ASCII);
@@ -27,6 +29,14 @@ public final class PreparedStatement {
     /** The name the statement has on servers. */
     public String serverName() {
         return new String(serverName, StandardCharsets.US_ASCII);
+    }
+
+    public void accepted() {
+        accepted = true;
+    }
+
+    public boolean isAccepted() {
+        return accepted;
     }
 
     /** {@link SessionSql} flags of the statement's text. */

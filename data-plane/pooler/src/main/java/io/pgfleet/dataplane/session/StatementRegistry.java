@@ -5,7 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The node's prepared statements by content. A statement lives while some client holds it
+ * One pool's prepared statements by content. A statement lives while some client holds it
  * under a name; one no client holds is forgotten (servers that still have it drop it when
  * their cache evicts it), so clients that prepare ever-new texts do not grow the node.
  */
@@ -21,6 +21,11 @@ public final class StatementRegistry {
             statement.references++;
             return statement;
         });
+    }
+
+    /** The statement for this Parse body if some client holds it, without taking a reference. */
+    public PreparedStatement find(byte[] parseBody) {
+        return statements.get(new Content(parseBody));
     }
 
     /** Takes a reference back to a statement a client held before (an undone Close). */

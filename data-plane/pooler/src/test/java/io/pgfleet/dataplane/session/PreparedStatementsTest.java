@@ -220,6 +220,27 @@ class PreparedStatementsTest {
     }
 
     @Test
+    void aPrepareOfAStatementTheServersKnowIsAnsweredWhileEveryServerIsBusy() throws IOException {
+        try (RawClient first = client(); RawClient b = client(); RawClient c = client(); RawClient a = client()) {
+            first.parse("known", "SELECT 'known' AS answer_without_server");
+            first.sync();
+            assertThat(summary(first.readUntilReady())).isEqualTo("1 Z");
+
+            holdServer(b);
+            holdServer(c);
+            // Both servers are held: libpq's PQprepare (Parse, Sync) gets its answer from the node.
+            a.socket().setSoTimeout(5_000);
+            a.parse("mine", "SELECT 'known' AS answer_without_server");
+            a.sync();
+            assertThat(summary(a.readUntilReady())).isEqualTo("1 Z");
+            release(b);
+            release(c);
+            a.socket().setSoTimeout(30_000);
+            assertThat(summary(runStatement(a, "mine"))).isEqualTo("2 D:known C Z");
+        }
+    }
+
+    @Test
     void unnamedStatementsPassAsTheyCame() throws IOException {
         try (RawClient a = client()) {
             a.sendExtended("SELECT 'one'", "SELECT 'two'");
