@@ -3,7 +3,9 @@
 // sits idle; client B runs many transactions and leaves; client C sends NOTIFY. A must be
 // told, without sending anything, within NOTIFY_TIMEOUT_MS (5000); B and C must not be.
 // Through a transaction-mode pooler this needs A's server to stay A's once it listens.
-// Env: TRANSACTIONS (50), NOTIFY_TIMEOUT_MS (5000).
+// B's transactions are BEGIN; SELECT; COMMIT, or with EXPLICIT_TRANSACTIONS=0 (statement
+// pooling refuses transaction blocks) the SELECT alone.
+// Env: TRANSACTIONS (50), NOTIFY_TIMEOUT_MS (5000), EXPLICIT_TRANSACTIONS (1).
 //
 // Result: {channel, listenerPid, bTransactions, bServerPids, cServerPid, received, waitedMs,
 //          payload, receivedAfterQuery, aListeningChannels, notificationsOnB, notificationsOnC,
@@ -33,9 +35,10 @@ function nextNotification(client, ms) {
 main(async () => {
   const transactions = intFromEnv('TRANSACTIONS', 50);
   const timeoutMs = intFromEnv('NOTIFY_TIMEOUT_MS', 5000);
+  const explicitTransactions = intFromEnv('EXPLICIT_TRANSACTIONS', 1) !== 0;
   const asyncErrors = [];
   const failures = [];
-  const result = { channel: CHANNEL, bTransactions: 0, notificationsOnB: [], notificationsOnC: [] };
+  const result = { channel: CHANNEL, explicitTransactions, bTransactions: 0, notificationsOnB: [], notificationsOnC: [] };
 
   const a = await connect('listen-a', asyncErrors);
   const received = [];
@@ -50,9 +53,13 @@ main(async () => {
     const bPids = new Set();
     try {
       for (let t = 0; t < transactions; t++) {
-        await b.query('BEGIN');
+        if (explicitTransactions) {
+          await b.query('BEGIN');
+        }
         bPids.add((await b.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
-        await b.query('COMMIT');
+        if (explicitTransactions) {
+          await b.query('COMMIT');
+        }
         result.bTransactions++;
       }
     } finally {

@@ -10,9 +10,11 @@
 //                  names belong to a connection), so running another client's q_own
 //                  gives a wrong row
 //   q_client_<i>   a name only this client uses, with q_add's text
-// and checks every row. Env: CLIENTS (20), ITERATIONS (200).
+// and checks every row. Every fifth iteration runs inside BEGIN … COMMIT unless
+// EXPLICIT_TRANSACTIONS=0 (statement pooling refuses transaction blocks).
+// Env: CLIENTS (20), ITERATIONS (200), EXPLICIT_TRANSACTIONS (1).
 //
-// Result: {clients, iterations, queries, correct, wrong, errors, errorMessages: {message: count},
+// Result: {clients, iterations, explicitTransactions, queries, correct, wrong, errors, errorMessages: {message: count},
 //          wrongSamples: [...], asyncErrors: [...], ok, failures}
 
 const { intFromEnv, connect, tally, finish, main } = require('./lib');
@@ -30,13 +32,13 @@ function statements(i) {
   ];
 }
 
-async function runClient(i, iterations, totals, asyncErrors) {
+async function runClient(i, iterations, explicitTransactions, totals, asyncErrors) {
   const client = await connect(`prepared-${i}`, asyncErrors);
   try {
     const mine = statements(i);
     for (let it = 0; it < iterations; it++) {
       // Every fifth iteration runs inside an explicit transaction.
-      const inTransaction = it % 5 === 4;
+      const inTransaction = explicitTransactions && it % 5 === 4;
       let aborted = false;
       if (inTransaction) {
         await client.query('BEGIN');
@@ -79,11 +81,12 @@ async function runClient(i, iterations, totals, asyncErrors) {
 main(async () => {
   const clients = intFromEnv('CLIENTS', 20);
   const iterations = intFromEnv('ITERATIONS', 200);
+  const explicitTransactions = intFromEnv('EXPLICIT_TRANSACTIONS', 1) !== 0;
   const totals = { queries: 0, correct: 0, wrong: 0, errors: 0, errorMessages: {}, wrongSamples: [] };
   const asyncErrors = [];
   const runs = [];
   for (let i = 1; i <= clients; i++) {
-    runs.push(runClient(i, iterations, totals, asyncErrors));
+    runs.push(runClient(i, iterations, explicitTransactions, totals, asyncErrors));
   }
   const outcomes = await Promise.allSettled(runs);
   const failures = [];
@@ -99,5 +102,5 @@ main(async () => {
     failures.push(`${totals.correct} correct rows, expected ${clients * iterations * 4}`);
   }
   asyncErrors.forEach((e) => failures.push(e));
-  finish({ clients, iterations, ...totals, asyncErrors }, failures);
+  finish({ clients, iterations, explicitTransactions, ...totals, asyncErrors }, failures);
 });

@@ -42,6 +42,7 @@ async function sleep(client) {
 
 main(async () => {
   const rounds = intFromEnv('ROUNDS', 50);
+  const explicitTransactions = intFromEnv('EXPLICIT_TRANSACTIONS', 1) !== 0;
   const asyncErrors = [];
   const failures = [];
   const a = await connect('state-a', asyncErrors);
@@ -64,14 +65,18 @@ main(async () => {
       // Even rounds: B reads right after A, one statement at a time; in transaction mode it
       // gets the server A just gave back. Odd rounds: B holds that server in a transaction
       // while A reads, so in transaction mode A runs on the other server.
-      const bHolds = r % 2 === 1;
+      const bHolds = explicitTransactions && r % 2 === 1;
       if (bHolds) {
         await b.query('BEGIN');
       }
       const bSaw = await read(b);
-      await a.query('BEGIN');
+      if (explicitTransactions) {
+        await a.query('BEGIN');
+      }
       const aSaw = await read(a);
-      await a.query('COMMIT');
+      if (explicitTransactions) {
+        await a.query('COMMIT');
+      }
       if (bHolds) {
         await b.query('COMMIT');
       }
@@ -100,7 +105,7 @@ main(async () => {
       failures.push(`B's pg_sleep(1.5) without statement_timeout: ${seenByB.sleep}, expected completed`);
     }
     asyncErrors.forEach((e) => failures.push(e));
-    finish({ rounds, expectedA, a: seenByA, b: seenByB, asyncErrors }, failures);
+    finish({ rounds, explicitTransactions, expectedA, a: seenByA, b: seenByB, asyncErrors }, failures);
   } finally {
     await Promise.allSettled([a.end(), b.end()]);
   }

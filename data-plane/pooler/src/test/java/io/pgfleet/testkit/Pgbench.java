@@ -28,6 +28,21 @@ public final class Pgbench {
         }
     }
 
+    /** The installed pgbench's version, e.g. "15.18". */
+    public static String version() {
+        try {
+            Process process = new ProcessBuilder("pgbench", "--version").redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            process.waitFor(30, TimeUnit.SECONDS);
+            return output.replaceFirst("^pgbench \\(PostgreSQL\\) ", "");
+        } catch (IOException e) {
+            throw new IllegalStateException("could not run pgbench --version", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** pgbench with the given arguments against host:port as user (password in PGPASSWORD). */
     public static Result run(int port, String user, String password, String database, String... arguments) {
         List<String> command = new ArrayList<>(List.of("pgbench", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user));

@@ -2,6 +2,7 @@ package io.pgfleet.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -43,6 +44,34 @@ public final class Psql {
         builder.environment().put("PGSSLCERT", "/nonexistent");
         builder.environment().put("PGSSLKEY", "/nonexistent");
         return run(builder, password);
+    }
+
+    /**
+     * Runs a script file as {@code psql -f} does: each statement its own Query, meta-commands,
+     * COPY data inline. Quiet (-q), unaligned tuples only (-tA), ON_ERROR_STOP; the password in
+     * PGPASSWORD, which the commands a script runs with {@code \!} inherit.
+     */
+    public static Result runScript(String host, int port, String user, String password, String database, Path script) {
+        ProcessBuilder builder = new ProcessBuilder(List.of("psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1",
+                "-h", host, "-p", Integer.toString(port), "-U", user, "-d", database, "-f", script.toString()));
+        builder.environment().keySet().removeIf(name -> name.startsWith("PG"));
+        builder.environment().put("PGSSLMODE", "disable");
+        return run(builder, password);
+    }
+
+    /** The installed psql's version, e.g. "15.18". */
+    public static String version() {
+        try {
+            Process process = new ProcessBuilder("psql", "--version").redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            process.waitFor(30, TimeUnit.SECONDS);
+            return output.replaceFirst("^psql \\(PostgreSQL\\) ", "");
+        } catch (IOException e) {
+            throw new IllegalStateException("could not run psql --version", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Result run(ProcessBuilder builder, String password) {
