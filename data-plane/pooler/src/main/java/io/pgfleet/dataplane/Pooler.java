@@ -123,7 +123,9 @@ public final class Pooler implements AutoCloseable {
         context.pools().drain();
         context.clients().drainAll();
         long end = System.nanoTime() + deadline.toNanos();
-        while (context.clients().size() > 0 && System.nanoTime() < end) {
+        // Also wait for connections still logging in: they were accepted before the listener
+        // closed, and finish with 57P01 once they log in (closing them now would reset them).
+        while ((context.clients().size() > 0 || context.counters().clientConnections() > 0) && System.nanoTime() < end) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -131,8 +133,9 @@ public final class Pooler implements AutoCloseable {
                 break;
             }
         }
-        boolean clean = context.clients().size() == 0;
-        LOG.infof("drain finished: %s", clean ? "every client left" : context.clients().size() + " client(s) closed at the deadline");
+        boolean clean = context.clients().size() == 0 && context.counters().clientConnections() == 0;
+        LOG.infof("drain finished: %s", clean ? "every client left"
+                : context.counters().clientConnections() + " client connection(s) closed at the deadline");
         close();
         return clean;
     }
