@@ -264,20 +264,28 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             welcome(ready.parameters());
         }
         if (held != null && !held.isEmpty()) {
-            List<ByteBuf> frames = held;
-            held = null;
-            frames.forEach(this::send);
-            if (state == State.LINKED) {
-                server.channel().flush();
-                if (translator != null && translator.takeWroteToClient()) {
-                    channel.flush();
-                }
-                if (mayRelease()) {
-                    releaseServer();
-                }
-            }
+            sendHeld();
         } else if (mayRelease()) {
             releaseServer();
+        }
+    }
+
+    /**
+     * Sends what the client sent while it had no server (or while the node inspected its
+     * session), flushes both ways, and gives the server back if the node answered it all.
+     */
+    private void sendHeld() {
+        List<ByteBuf> frames = held;
+        held = null;
+        frames.forEach(this::send);
+        if (state == State.LINKED) {
+            server.channel().flush();
+            if (translator != null && translator.takeWroteToClient()) {
+                channel.flush();
+            }
+            if (mayRelease()) {
+                releaseServer();
+            }
         }
     }
 
@@ -459,12 +467,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         channel.flush();
         if (state != State.CLOSED && held != null && !held.isEmpty()) {
             if (state == State.LINKED) {
-                List<ByteBuf> frames = held;
-                held = null;
-                frames.forEach(this::send);
-                if (state == State.LINKED) {
-                    server.channel().flush();
-                }
+                sendHeld();
             } else if (state == State.IDLE) {
                 requestServer();
             }

@@ -6,6 +6,7 @@ import io.pgfleet.dataplane.config.SessionStatePolicy;
 import io.pgfleet.dataplane.pool.PoolSessionStats;
 import io.pgfleet.dataplane.pool.PooledServer;
 import io.pgfleet.dataplane.protocol.BackendMessages;
+import io.pgfleet.dataplane.protocol.FrontendMessages;
 import io.pgfleet.dataplane.protocol.PgProtocolException;
 import io.pgfleet.dataplane.protocol.SqlState;
 import io.pgfleet.dataplane.session.PreparedStatement;
@@ -197,8 +198,7 @@ final class StatementTranslator {
             failInstead(SqlState.DUPLICATE_PREPARED_STATEMENT, "prepared statement \"" + name + "\" already exists");
             return;
         }
-        byte[] body = new byte[frame.writerIndex() - nameEnd - 1];
-        frame.getBytes(nameEnd + 1, body);
+        byte[] body = parseBody(frame, nameEnd);
         frame.release();
         PreparedStatement statement = registry.acquire(body, flags);
         statements.put(name, statement);
@@ -290,7 +290,7 @@ final class StatementTranslator {
         if (refused(flags, frame)) {
             // The failing Bind leaves the server skipping to a Sync, which a simple Query's
             // client never sends: the node's Sync ends it, and its ReadyForQuery answers the Query.
-            write(client.alloc().buffer(5).writeByte('S').writeInt(4));
+            write(FrontendMessages.sync(client.alloc()));
             expected.add(SYNC);
             return;
         }

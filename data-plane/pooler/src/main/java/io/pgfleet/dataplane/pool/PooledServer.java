@@ -106,10 +106,6 @@ public final class PooledServer {
         return statements;
     }
 
-    public PoolSessionStats sessionStats() {
-        return pool.sessionStats;
-    }
-
     void owner(PoolClient client) {
         owner = client;
     }
@@ -149,11 +145,22 @@ public final class PooledServer {
 
     /** Hands one message to the client holding the server, or drops it when none does. */
     void passToOwner(ByteBuf frame) {
+        List<ByteBuf> frames = new ArrayList<>(1);
+        frames.add(frame);
+        deliver(frames);
+    }
+
+    /** Hands messages to the client holding the server, on the client's loop; drops them when none does. */
+    private void deliver(List<ByteBuf> frames) {
         PoolClient client = owner;
         if (client == null) {
-            frame.release();
+            // Nobody holds the server: an asynchronous notice or a late message. Nothing to do with it.
+            LOG.debugf("%s: dropping %d unsolicited message(s)", this, frames.size());
+            frames.forEach(ByteBuf::release);
+        } else if (client.eventLoop().inEventLoop()) {
+            client.serverFrames(this, frames);
         } else {
-            client.eventLoop().execute(() -> client.serverFrames(this, new ArrayList<>(List.of(frame))));
+            client.eventLoop().execute(() -> client.serverFrames(this, frames));
         }
     }
 
@@ -224,16 +231,7 @@ public final class PooledServer {
             }
             List<ByteBuf> frames = batch;
             batch = new ArrayList<>(4);
-            PoolClient client = owner;
-            if (client == null) {
-                // Nobody holds the server: an asynchronous notice or a late message. Nothing to do with it.
-                LOG.debugf("%s: dropping %d unsolicited message(s)", PooledServer.this, frames.size());
-                frames.forEach(ByteBuf::release);
-            } else if (client.eventLoop().inEventLoop()) {
-                client.serverFrames(PooledServer.this, frames);
-            } else {
-                client.eventLoop().execute(() -> client.serverFrames(PooledServer.this, frames));
-            }
+            deliver(frames);
         }
 
         @Override

@@ -59,6 +59,10 @@ public final class FrontendMessages {
         return alloc.buffer(5 + data.length).writeByte(PASSWORD).writeInt(4 + data.length).writeBytes(data);
     }
 
+    public static ByteBuf sync(ByteBufAllocator alloc) {
+        return alloc.buffer(5).writeByte('S').writeInt(4);
+    }
+
     public static ByteBuf terminate(ByteBufAllocator alloc) {
         return alloc.buffer(5).writeByte(TERMINATE).writeInt(4);
     }

@@ -26,11 +26,6 @@ public final class PreparedStatement {
         this.sqlFlags = sqlFlags;
     }
 
-    /** The name the statement has on servers. */
-    public String serverName() {
-        return new String(serverName, StandardCharsets.US_ASCII);
-    }
-
     public void accepted() {
         accepted = true;
     }
@@ -73,6 +68,6 @@ public final class PreparedStatement {
 
     @Override
     public String toString() {
-        return serverName();
+        return new String(serverName, StandardCharsets.US_ASCII);
     }
 }

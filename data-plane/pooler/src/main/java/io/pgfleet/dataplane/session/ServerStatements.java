@@ -50,8 +50,4 @@ public final class ServerStatements {
     public void clear() {
         prepared.clear();
     }
-
-    public int size() {
-        return prepared.size();
-    }
 }

@@ -28,17 +28,6 @@ public final class StatementRegistry {
         return statements.get(new Content(parseBody));
     }
 
-    /** Takes a reference back to a statement a client held before (an undone Close). */
-    public void retain(PreparedStatement statement) {
-        statements.compute(new Content(statement.parseBody()), (content, existing) -> {
-            PreparedStatement kept = existing != null ? existing : statement;
-            if (kept == statement) {
-                statement.references++;
-            }
-            return kept;
-        });
-    }
-
     /** A client no longer holds the statement under a name. */
     public void release(PreparedStatement statement) {
         statements.computeIfPresent(new Content(statement.parseBody()), (content, existing) -> {
@@ -48,10 +37,6 @@ public final class StatementRegistry {
             statement.references--;
             return statement.references > 0 ? statement : null;
         });
-    }
-
-    public int size() {
-        return statements.size();
     }
 
     /** Parse bodies compared by value. */
