@@ -10,16 +10,8 @@ import io.pgfleet.controlplane.nodes.NodeView;
 import io.pgfleet.proto.v1.AdminServiceGrpc;
 import io.pgfleet.proto.v1.ListNodesRequest;
 import io.pgfleet.proto.v1.ListNodesResponse;
-import io.pgfleet.proto.v1.ListUpstreamsRequest;
-import io.pgfleet.proto.v1.ListUpstreamsResponse;
-import io.pgfleet.proto.v1.ListUsersRequest;
-import io.pgfleet.proto.v1.ListUsersResponse;
 import io.pgfleet.proto.v1.NodeInfo;
 import io.pgfleet.proto.v1.NodeSyncStatus;
-import io.pgfleet.proto.v1.PutUpstreamRequest;
-import io.pgfleet.proto.v1.PutUserRequest;
-import io.pgfleet.proto.v1.UpstreamInfo;
-import io.pgfleet.proto.v1.UserInfo;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
@@ -36,42 +28,9 @@ public class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
     NodeRegistry registry;
 
     @Override
-    public void putUpstream(PutUpstreamRequest request, StreamObserver<UpstreamInfo> response) {
-        respond(response, () -> {
-            FleetService.UpstreamView u = fleet.putUpstream(request.getName(), request.getHost(), request.getPort(), request.getDbname());
-            return upstreamInfo(u);
-        });
-    }
-
-    @Override
-    public void listUpstreams(ListUpstreamsRequest request, StreamObserver<ListUpstreamsResponse> response) {
-        respond(response, () -> ListUpstreamsResponse.newBuilder()
-                .addAllUpstreams(fleet.listUpstreams().stream().map(AdminGrpcService::upstreamInfo).toList()).build());
-    }
-
-    @Override
-    public void putUser(PutUserRequest request, StreamObserver<UserInfo> response) {
-        respond(response, () -> {
-            FleetService.UserView u = fleet.putUser(request.getName(), request.getPassword());
-            return UserInfo.newBuilder().setName(u.name()).setRevision(u.revision()).build();
-        });
-    }
-
-    @Override
-    public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> response) {
-        respond(response, () -> ListUsersResponse.newBuilder().addAllUsers(fleet.listUsers().stream()
-                .map(u -> UserInfo.newBuilder().setName(u.name()).setRevision(u.revision()).build()).toList()).build());
-    }
-
-    @Override
     public void listNodes(ListNodesRequest request, StreamObserver<ListNodesResponse> response) {
         respond(response, () -> ListNodesResponse.newBuilder()
                 .addAllNodes(registry.list().stream().map(AdminGrpcService::nodeInfo).toList()).build());
-    }
-
-    private static UpstreamInfo upstreamInfo(FleetService.UpstreamView u) {
-        return UpstreamInfo.newBuilder().setName(u.name()).setHost(u.host()).setPort(u.port())
-                .setDbname(u.dbname()).setRevision(u.revision()).build();
     }
 
     private static NodeInfo nodeInfo(NodeView n) {
