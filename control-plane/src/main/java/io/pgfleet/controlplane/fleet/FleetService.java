@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * revision in its own transaction and announces itself once committed.
  */
 @ApplicationScoped
-public class FleetService {
+public class FleetService implements io.pgfleet.controlplane.nodes.DesiredState {
     /** PostgreSQL identifiers as clients type them: no quoting needed, at most 63 bytes. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_$-]{0,62}");
 
@@ -114,6 +114,17 @@ public class FleetService {
             resources.put(r.getKey(), r);
         }
         return new FleetSnapshot(revisions.latest(), resources);
+    }
+
+    /** Interim: one fleet until the desired-state model lands. */
+    @Override
+    public FleetSnapshot snapshot(String fleet) {
+        return snapshot();
+    }
+
+    @Override
+    public TokenCheck checkBootstrapToken(String fleet, String presentedToken) {
+        return TokenCheck.ACCEPTED;
     }
 
     private static void requireName(String what, String name) {
