@@ -58,7 +58,7 @@ public class FleetService implements io.pgfleet.controlplane.nodes.DesiredState 
         entity.revision = revision;
         entity.updatedAt = OffsetDateTime.now();
         entity.persist();
-        changes.fire(new ConfigChanged(revision));
+        changes.fire(new ConfigChanged("default", revision));
         return new UpstreamView(entity.name, entity.host, entity.port, entity.dbname, entity.revision);
     }
 
@@ -84,7 +84,7 @@ public class FleetService implements io.pgfleet.controlplane.nodes.DesiredState 
         entity.revision = revision;
         entity.updatedAt = OffsetDateTime.now();
         entity.persist();
-        changes.fire(new ConfigChanged(revision));
+        changes.fire(new ConfigChanged("default", revision));
         return new UserView(entity.name, entity.revision);
     }
 
