@@ -14,12 +14,12 @@ class RestProblemTest {
     @Test
     void badInputGetsProblemJson() {
         given().contentType("application/json").body("{\"host\": \"db\", \"port\": 70000}")
-                .put("/api/v1/upstreams/orders").then().statusCode(400)
+                .put("/api/v1/fleets/default/upstreams/orders").then().statusCode(400)
                 .contentType("application/problem+json")
                 .body("detail", containsString("out of range"));
         given().contentType("application/json").body("{\"password\": \"\"}")
-                .put("/api/v1/users/bad%20name").then().statusCode(400)
+                .put("/api/v1/fleets/default/users/bad%20name").then().statusCode(400)
                 .contentType("application/problem+json");
-        given().get("/api/v1/upstreams").then().statusCode(200).body("name", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("orders")));
+        given().get("/api/v1/fleets/default/upstreams").then().statusCode(200).body("name", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("orders")));
     }
 }

@@ -46,11 +46,11 @@ class WalkingSkeletonTest {
 
         given().contentType(ContentType.JSON)
                 .body("{\"host\": \"" + upstream.host() + "\", \"port\": " + upstream.port() + ", \"dbname\": \"shopdb\"}")
-                .put("/api/v1/upstreams/shop")
-                .then().statusCode(200);
+                .put("/api/v1/fleets/default/upstreams/shop")
+                .then().statusCode(201);
         given().contentType(ContentType.JSON).body("{\"password\": \"shop-secret\"}")
-                .put("/api/v1/users/shop")
-                .then().statusCode(200)
+                .put("/api/v1/fleets/default/users/shop")
+                .then().statusCode(201)
                 .body(not(containsString("shop-secret")));
 
         try (FleetNode first = startNode("node-a")) {
@@ -67,9 +67,9 @@ class WalkingSkeletonTest {
             upstream.createUserAndDatabase("billing", "billing-secret", "billingdb");
             given().contentType(ContentType.JSON)
                     .body("{\"host\": \"" + upstream.host() + "\", \"port\": " + upstream.port() + "}")
-                    .put("/api/v1/upstreams/billingdb").then().statusCode(200);
+                    .put("/api/v1/fleets/default/upstreams/billingdb").then().statusCode(201);
             given().contentType(ContentType.JSON).body("{\"password\": \"billing-secret\"}")
-                    .put("/api/v1/users/billing").then().statusCode(200);
+                    .put("/api/v1/fleets/default/users/billing").then().statusCode(201);
             awaitDatabase(first, "billingdb");
             awaitUser(first, "billing");
             try (Connection c = DriverManager.getConnection(nodeUrl(first, "billingdb"), "billing", "billing-secret");

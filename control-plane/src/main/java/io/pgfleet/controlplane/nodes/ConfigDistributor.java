@@ -50,7 +50,7 @@ public class ConfigDistributor {
         registry.connected(hello.getIdentity());
         LOG.infof("node %s (boot %s, build %s) connected, holding %d resource(s) at generation %d", nodeId,
                 hello.getIdentity().getBootId(), hello.getIdentity().getBuild(), hello.getHeldCount(), hello.getAppliedGeneration());
-        workers.execute(() -> pushTo(session, fleet.snapshot()));
+        workers.execute(() -> pushTo(session, fleet.snapshot(io.pgfleet.controlplane.fleet.FleetService.DEFAULT_FLEET)));
         return session;
     }
 
@@ -69,7 +69,7 @@ public class ConfigDistributor {
 
     private void pushRound() {
         roundPending.set(false); // changes committed after this point trigger another round
-        FleetSnapshot snapshot = fleet.snapshot();
+        FleetSnapshot snapshot = fleet.snapshot(io.pgfleet.controlplane.fleet.FleetService.DEFAULT_FLEET);
         sessions.values().forEach(session -> pushTo(session, snapshot));
     }
 

@@ -1,5 +1,8 @@
 package io.pgfleet.controlplane.api.rest;
 
+import io.pgfleet.controlplane.fleet.ConflictException;
+import io.pgfleet.controlplane.fleet.NotFoundException;
+import io.pgfleet.controlplane.fleet.PreconditionFailedException;
 import io.pgfleet.controlplane.fleet.ValidationException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -13,6 +16,21 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response validation(ValidationException e) {
         return problem(400, "Invalid request", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return problem(404, "Not found", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response conflict(ConflictException e) {
+        return problem(409, "Conflict", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response preconditionFailed(PreconditionFailedException e) {
+        return problem(412, "Precondition failed", e.getMessage());
     }
 
     @ServerExceptionMapper
