@@ -46,4 +46,4 @@ async function load(tableId, url, fields) {
 }
 
 load('nodes', '/api/v1/nodes', ['nodeId', 'status', 'address', 'appliedGeneration']);
-load('upstreams', '/api/v1/upstreams', ['name', 'host', 'port', 'dbname']);
+load('upstreams', '/api/v1/fleets/default/upstreams', ['name', 'revision', 'updatedBy']);
