@@ -180,7 +180,17 @@ public class FleetService implements DesiredState {
 
     /** Adds or updates what a pgbouncer.ini and its userlist.txt describe; removes nothing. */
     @Transactional
-    public ChangeResult importPgBouncer(Caller caller, String fleet, ImportedState imported, boolean dryRun) {
+    public ChangeResult importPgBouncer(Caller caller, String fleet, String pgbouncerIni, String userlist, boolean dryRun) {
+        ImportedState imported;
+        try {
+            imported = PgBouncerImport.convert(pgbouncerIni, userlist);
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException("pgbouncer.ini: " + e.getMessage()); // the importer's messages carry no secret
+        }
+        return importState(caller, fleet, imported, dryRun);
+    }
+
+    private ChangeResult importState(Caller caller, String fleet, ImportedState imported, boolean dryRun) {
         lockFleet(fleet);
         requireFleet(fleet);
         List<Pending> pending = new ArrayList<>();

@@ -8,7 +8,6 @@ import io.grpc.stub.StreamObserver;
 import io.pgfleet.controlplane.fleet.ConflictException;
 import io.pgfleet.controlplane.fleet.FleetService;
 import io.pgfleet.controlplane.fleet.NotFoundException;
-import io.pgfleet.controlplane.fleet.PgBouncerImport;
 import io.pgfleet.controlplane.fleet.PreconditionFailedException;
 import io.pgfleet.controlplane.fleet.ResourceKind;
 import io.pgfleet.controlplane.fleet.ValidationException;
@@ -100,7 +99,7 @@ public class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
     @Override
     public void importPgBouncer(ImportPgBouncerRequest request, StreamObserver<ChangeResult> response) {
         respond(response, () -> result(fleets.importPgBouncer(caller(), request.getFleet(),
-                PgBouncerImport.parse(request.getPgbouncerIni(), request.getUserlistTxt()), request.getDryRun())));
+                request.getPgbouncerIni(), request.getUserlistTxt(), request.getDryRun())));
     }
 
     @Override

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgfleet.controlplane.fleet.FleetService;
 import io.pgfleet.controlplane.fleet.FleetService.ChangeResult;
 import io.pgfleet.controlplane.fleet.FleetService.ResourceView;
-import io.pgfleet.controlplane.fleet.ImportedState;
-import io.pgfleet.controlplane.fleet.PgBouncerImport;
 import io.pgfleet.controlplane.fleet.ResourceKind;
 import io.pgfleet.controlplane.fleet.ValidationException;
 import jakarta.inject.Inject;
@@ -119,8 +117,7 @@ public class FleetResource {
         if (request == null || request.pgbouncerIni() == null) {
             throw new ValidationException("request body is required: {\"pgbouncerIni\": \"...\", \"userlist\": \"...\"}");
         }
-        ImportedState imported = PgBouncerImport.parse(request.pgbouncerIni(), request.userlist() == null ? "" : request.userlist());
-        return fleets.importPgBouncer(callers.current(), fleet, imported, dryRun);
+        return fleets.importPgBouncer(callers.current(), fleet, request.pgbouncerIni(), request.userlist(), dryRun);
     }
 
     private static Response found(ResourceView view) {
