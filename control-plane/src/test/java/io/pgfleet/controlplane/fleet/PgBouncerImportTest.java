@@ -377,7 +377,7 @@ class PgBouncerImportTest {
                 .orElseGet(() -> fail("no seed " + prefix + "*"));
     }
 
-    private static List<Seed> seeds() throws IOException {
+    static List<Seed> seeds() throws IOException {
         List<Seed> seeds = new ArrayList<>();
         try (Stream<Path> files = Files.list(seedsDir())) {
             for (Path file : files.filter(f -> f.toString().endsWith(".txt")).sorted().toList()) {
