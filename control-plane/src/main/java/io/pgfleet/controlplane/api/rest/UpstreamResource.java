@@ -1,6 +1,8 @@
 package io.pgfleet.controlplane.api.rest;
 
 import io.pgfleet.controlplane.fleet.FleetService;
+import io.pgfleet.controlplane.security.RequiresRole;
+import io.pgfleet.controlplane.security.Role;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
@@ -32,6 +34,7 @@ public class UpstreamResource {
     /** Creates or replaces an upstream. Idempotent. */
     @PUT
     @Path("/{name}")
+    @RequiresRole(Role.OPERATOR)
     public FleetService.UpstreamView put(@PathParam("name") String name, UpstreamRequest request) {
         if (request == null) {
             throw new io.pgfleet.controlplane.fleet.ValidationException("request body is required: {\"host\": ..., \"port\": ..., \"dbname\": ...}");

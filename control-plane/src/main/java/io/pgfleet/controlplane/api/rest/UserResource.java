@@ -2,6 +2,8 @@ package io.pgfleet.controlplane.api.rest;
 
 import io.pgfleet.controlplane.fleet.FleetService;
 import io.pgfleet.controlplane.fleet.ValidationException;
+import io.pgfleet.controlplane.security.RequiresRole;
+import io.pgfleet.controlplane.security.Role;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -36,6 +38,7 @@ public class UserResource {
     /** Creates a user or sets its password. Idempotent. */
     @PUT
     @Path("/{name}")
+    @RequiresRole(Role.OPERATOR)
     public FleetService.UserView put(@PathParam("name") String name, UserRequest request) {
         if (request == null) {
             throw new ValidationException("request body is required: {\"password\": ...}");
