@@ -1,26 +1,41 @@
 package io.pgfleet.controlplane;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.pgfleet.proto.v1.AdminServiceGrpc;
+import io.pgfleet.proto.v1.ListNodesRequest;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
+import java.util.concurrent.TimeUnit;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
-/** API tokens: who may call what over REST, and that tokens never leak. */
+/** API tokens: who may call what over REST and gRPC AdminService, and that tokens never leak. */
 @QuarkusTest
 @QuarkusTestResource(PostgresTestResource.class)
 class ApiTokenAuthTest {
     static final String ADMIN_TOKEN = "test-admin-token";
+
+    @TestHTTPResource("/")
+    URL controlPlane;
 
     @Test
     void missingOrBadTokenGets401ProblemWithoutEchoingTheToken() {
@@ -111,6 +126,36 @@ class ApiTokenAuthTest {
         as(ADMIN_TOKEN).get("/api/v1/tokens").then().body("name", not(hasItem("ci-deploy")));
         as(ADMIN_TOKEN).delete("/api/v1/tokens/token-maker").then().statusCode(204);
         as(ADMIN_TOKEN).delete("/api/v1/tokens/made-by-maker").then().statusCode(204);
+    }
+
+    @Test
+    void grpcAdminServiceNeedsAToken() throws Exception {
+        String viewer = create("grpc-viewer", "viewer");
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(controlPlane.getHost(), controlPlane.getPort()).usePlaintext().build();
+        try {
+            AdminServiceGrpc.AdminServiceBlockingStub stub = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> stub.listNodes(ListNodesRequest.getDefaultInstance()))
+                    .isInstanceOf(StatusRuntimeException.class)
+                    .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+            assertThatThrownBy(() -> withToken(stub, "pgf_wrong").listNodes(ListNodesRequest.getDefaultInstance()))
+                    .isInstanceOf(StatusRuntimeException.class)
+                    .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED))
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("pgf_wrong"));
+
+            assertThat(withToken(stub, viewer).listNodes(ListNodesRequest.getDefaultInstance())).isNotNull();
+
+            as(ADMIN_TOKEN).delete("/api/v1/tokens/grpc-viewer").then().statusCode(204);
+            assertThatThrownBy(() -> withToken(stub, viewer).listNodes(ListNodesRequest.getDefaultInstance()))
+                    .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static AdminServiceGrpc.AdminServiceBlockingStub withToken(AdminServiceGrpc.AdminServiceBlockingStub stub, String token) {
+        Metadata metadata = new Metadata();
+        metadata.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(metadata));
     }
 
     static RequestSpecification as(String token) {
