@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import java.net.URL;
 import java.util.concurrent.TimeUnit;
 
-import static io.restassured.RestAssured.given;
+import static io.pgfleet.controlplane.TestTokens.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

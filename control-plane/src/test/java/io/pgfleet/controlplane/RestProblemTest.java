@@ -13,13 +13,18 @@ import static org.hamcrest.Matchers.containsString;
 class RestProblemTest {
     @Test
     void badInputGetsProblemJson() {
-        given().contentType("application/json").body("{\"host\": \"db\", \"port\": 70000}")
+        admin().contentType("application/json").body("{\"host\": \"db\", \"port\": 70000}")
                 .put("/api/v1/fleets/default/upstreams/orders").then().statusCode(400)
                 .contentType("application/problem+json")
                 .body("detail", containsString("out of range"));
-        given().contentType("application/json").body("{\"password\": \"\"}")
+        admin().contentType("application/json").body("{\"password\": \"\"}")
                 .put("/api/v1/fleets/default/users/bad%20name").then().statusCode(400)
                 .contentType("application/problem+json");
-        given().get("/api/v1/fleets/default/upstreams").then().statusCode(200).body("name", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("orders")));
+        admin().get("/api/v1/fleets/default/upstreams").then().statusCode(200).body("name", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("orders")));
+    }
+
+    /** Calls as the test profile's bootstrap admin token (pgfleet.api.admin-token). */
+    private static io.restassured.specification.RequestSpecification admin() {
+        return given().header("Authorization", "Bearer test-admin-token");
     }
 }

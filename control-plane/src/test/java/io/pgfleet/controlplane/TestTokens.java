@@ -1,18 +1,24 @@
 package io.pgfleet.controlplane;
 
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
 
-/** API credentials for tests. Interim: the API does not check tokens yet. */
-final class TestTokens {
+/** API credentials for tests: the test profile's bootstrap admin token (pgfleet.api.admin-token). */
+public final class TestTokens {
+    public static final String ADMIN = "test-admin-token";
+
     private TestTokens() {
     }
 
-    static RequestSpecification given() {
-        return RestAssured.given();
+    public static RequestSpecification given() {
+        return RestAssured.given().header("Authorization", "Bearer " + ADMIN);
     }
 
-    static <S extends io.grpc.stub.AbstractStub<S>> S withAdminToken(S stub) {
-        return stub;
+    public static <S extends io.grpc.stub.AbstractStub<S>> S withAdminToken(S stub) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + ADMIN);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 }

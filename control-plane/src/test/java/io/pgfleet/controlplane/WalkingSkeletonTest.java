@@ -44,11 +44,11 @@ class WalkingSkeletonTest {
         PostgresServer upstream = PostgresTestResource.server();
         upstream.createUserAndDatabase("shop", "shop-secret", "shopdb");
 
-        given().contentType(ContentType.JSON)
+        admin().contentType(ContentType.JSON)
                 .body("{\"host\": \"" + upstream.host() + "\", \"port\": " + upstream.port() + ", \"dbname\": \"shopdb\"}")
                 .put("/api/v1/fleets/default/upstreams/shop")
                 .then().statusCode(201);
-        given().contentType(ContentType.JSON).body("{\"password\": \"shop-secret\"}")
+        admin().contentType(ContentType.JSON).body("{\"password\": \"shop-secret\"}")
                 .put("/api/v1/fleets/default/users/shop")
                 .then().statusCode(201)
                 .body(not(containsString("shop-secret")));
@@ -65,10 +65,10 @@ class WalkingSkeletonTest {
 
             // A change made while a node is connected reaches it without a reconnect.
             upstream.createUserAndDatabase("billing", "billing-secret", "billingdb");
-            given().contentType(ContentType.JSON)
+            admin().contentType(ContentType.JSON)
                     .body("{\"host\": \"" + upstream.host() + "\", \"port\": " + upstream.port() + "}")
                     .put("/api/v1/fleets/default/upstreams/billingdb").then().statusCode(201);
-            given().contentType(ContentType.JSON).body("{\"password\": \"billing-secret\"}")
+            admin().contentType(ContentType.JSON).body("{\"password\": \"billing-secret\"}")
                     .put("/api/v1/fleets/default/users/billing").then().statusCode(201);
             awaitDatabase(first, "billingdb");
             awaitUser(first, "billing");
@@ -79,7 +79,7 @@ class WalkingSkeletonTest {
                 assertThat(rs.getString(2)).isEqualTo("billingdb");
             }
 
-            given().get("/api/v1/nodes").then().statusCode(200)
+            admin().get("/api/v1/nodes").then().statusCode(200)
                     .body("nodeId", hasItem("node-a"))
                     .body("find { it.nodeId == 'node-a' }.status", org.hamcrest.Matchers.equalTo("SYNCED"));
         }
@@ -132,5 +132,10 @@ class WalkingSkeletonTest {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** Calls as the test profile's bootstrap admin token (pgfleet.api.admin-token). */
+    private static io.restassured.specification.RequestSpecification admin() {
+        return given().header("Authorization", "Bearer test-admin-token");
     }
 }

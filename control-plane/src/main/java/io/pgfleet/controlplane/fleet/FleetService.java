@@ -211,6 +211,58 @@ public class FleetService implements DesiredState {
         return new Pending(kind, name, codec.toStored(kind, name, codec.json().valueToTree(spec), current == null ? null : parse(current.spec)));
     }
 
+    /**
+     * Re-encrypts every stored server password (current state and audit trail) that was
+     * sealed with an older key, so the old key can be dropped from configuration. The
+     * passwords do not change, so this takes no revision and nodes get no push.
+     *
+     * @return how many sealed values were re-encrypted
+     */
+    @Transactional
+    public int resealSecrets() {
+        lockAllFleets();
+        int resealed = 0;
+        for (DesiredResourceEntity e : DesiredResourceEntity.<DesiredResourceEntity>list("kind", ResourceKind.USER.id())) {
+            String spec = resealed(e.spec);
+            if (spec != null) {
+                e.spec = spec;
+                resealed++;
+            }
+        }
+        for (ConfigChangeEntity c : ConfigChangeEntity.<ConfigChangeEntity>list("kind", ResourceKind.USER.id())) {
+            String before = resealed(c.before);
+            String after = resealed(c.after);
+            if (before != null) {
+                c.before = before;
+                resealed++;
+            }
+            if (after != null) {
+                c.after = after;
+                resealed++;
+            }
+        }
+        return resealed;
+    }
+
+    /** The stored user spec with its password sealed under the current key; null when nothing to do. */
+    private String resealed(String storedUser) {
+        if (storedUser == null) {
+            return null;
+        }
+        StoredUser user = codec.read(parse(storedUser), StoredUser.class);
+        if (user.serverPasswordSealed() == null || cipher.sealedWithCurrentKey(user.serverPasswordSealed())) {
+            return null;
+        }
+        return codec.json().valueToTree(new StoredUser(user.scramVerifier(), cipher.reseal(user.serverPasswordSealed()), user.pool())).toString();
+    }
+
+    /** Serializes with every fleet's changes (key rotation touches them all). */
+    private void lockAllFleets() {
+        for (DesiredResourceEntity fleet : DesiredResourceEntity.<DesiredResourceEntity>list("kind = ?1 order by name", ResourceKind.FLEET.id())) {
+            lockFleet(fleet.name);
+        }
+    }
+
     // ---- distribution --------------------------------------------------------------------
 
     /** Everything the nodes of one fleet hold now. The generation is the newest committed revision. */

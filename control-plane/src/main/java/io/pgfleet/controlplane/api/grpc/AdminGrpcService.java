@@ -14,6 +14,8 @@ import io.pgfleet.controlplane.fleet.ValidationException;
 import io.pgfleet.controlplane.nodes.NodeRegistry;
 import io.pgfleet.controlplane.nodes.NodeView;
 import io.pgfleet.controlplane.security.Caller;
+import io.pgfleet.controlplane.security.GrpcCallers;
+import io.pgfleet.controlplane.security.Role;
 import io.pgfleet.proto.v1.AdminServiceGrpc;
 import io.pgfleet.proto.v1.Change;
 import io.pgfleet.proto.v1.ChangeResult;
@@ -57,7 +59,7 @@ public class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
     public void putResource(PutResourceRequest request, StreamObserver<ChangeResult> response) {
         respond(response, () -> {
             ResourceRef ref = request.getRef();
-            return result(fleets.put(caller(), ref.getFleet(), kind(ref), ref.getName(), parse(request.getSpecJson()),
+            return result(fleets.put(writer(ref), ref.getFleet(), kind(ref), ref.getName(), parse(request.getSpecJson()),
                     request.getIfMatch() == 0 ? null : request.getIfMatch(), request.getDryRun()));
         });
     }
@@ -66,7 +68,7 @@ public class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
     public void deleteResource(DeleteResourceRequest request, StreamObserver<ChangeResult> response) {
         respond(response, () -> {
             ResourceRef ref = request.getRef();
-            return result(fleets.delete(caller(), ref.getFleet(), kind(ref), ref.getName(),
+            return result(fleets.delete(writer(ref), ref.getFleet(), kind(ref), ref.getName(),
                     request.getIfMatch() == 0 ? null : request.getIfMatch(), request.getDryRun()));
         });
     }
@@ -93,12 +95,12 @@ public class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
     @Override
     public void rollback(RollbackRequest request, StreamObserver<ChangeResult> response) {
-        respond(response, () -> result(fleets.rollback(caller(), request.getFleet(), request.getToRevision(), request.getDryRun())));
+        respond(response, () -> result(fleets.rollback(operator(), request.getFleet(), request.getToRevision(), request.getDryRun())));
     }
 
     @Override
     public void importPgBouncer(ImportPgBouncerRequest request, StreamObserver<ChangeResult> response) {
-        respond(response, () -> result(fleets.importPgBouncer(caller(), request.getFleet(),
+        respond(response, () -> result(fleets.importPgBouncer(operator(), request.getFleet(),
                 request.getPgbouncerIni(), request.getUserlistTxt(), request.getDryRun())));
     }
 
@@ -110,9 +112,13 @@ public class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
                         .map(AdminGrpcService::nodeInfo).toList()).build());
     }
 
-    /** Interim until API tokens land. */
-    private static Caller caller() {
-        return Caller.SYSTEM;
+    /** The caller AdminAuthInterceptor authenticated, if its role allows writing this kind (as REST: fleets need admin). */
+    private static Caller writer(ResourceRef ref) {
+        return GrpcCallers.require("fleet".equals(ref.getKind()) ? Role.ADMIN : Role.OPERATOR);
+    }
+
+    private static Caller operator() {
+        return GrpcCallers.require(Role.OPERATOR);
     }
 
     private static ResourceKind kind(ResourceRef ref) {
@@ -166,6 +172,8 @@ public class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
             response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
         } catch (PreconditionFailedException e) {
             response.onError(Status.ABORTED.withDescription(e.getMessage()).asRuntimeException());
+        } catch (io.grpc.StatusRuntimeException e) {
+            response.onError(e); // PERMISSION_DENIED from GrpcCallers.require
         }
     }
 }

@@ -6,6 +6,9 @@ import io.pgfleet.controlplane.fleet.FleetService.ChangeResult;
 import io.pgfleet.controlplane.fleet.FleetService.ResourceView;
 import io.pgfleet.controlplane.fleet.ResourceKind;
 import io.pgfleet.controlplane.fleet.ValidationException;
+import io.pgfleet.controlplane.security.CurrentCaller;
+import io.pgfleet.controlplane.security.RequiresRole;
+import io.pgfleet.controlplane.security.Role;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -34,7 +37,7 @@ public class FleetResource {
     @Inject
     FleetService fleets;
     @Inject
-    Callers callers;
+    CurrentCaller callers;
 
     public record RollbackRequest(Long toRevision) {
     }
@@ -59,16 +62,18 @@ public class FleetResource {
 
     @PUT
     @Path("/{fleet}")
+    @RequiresRole(Role.ADMIN)
     public Response putFleet(@PathParam("fleet") String fleet, JsonNode spec, @HeaderParam("If-Match") String ifMatch,
                              @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) {
-        return written(fleets.put(callers.current(), fleet, ResourceKind.FLEET, fleet, spec, Etags.ifMatch(ifMatch), dryRun));
+        return written(fleets.put(callers.get(), fleet, ResourceKind.FLEET, fleet, spec, Etags.ifMatch(ifMatch), dryRun));
     }
 
     @DELETE
     @Path("/{fleet}")
+    @RequiresRole(Role.ADMIN)
     public Response deleteFleet(@PathParam("fleet") String fleet, @HeaderParam("If-Match") String ifMatch,
                                 @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) {
-        return Response.ok(fleets.delete(callers.current(), fleet, ResourceKind.FLEET, fleet, Etags.ifMatch(ifMatch), dryRun)).build();
+        return Response.ok(fleets.delete(callers.get(), fleet, ResourceKind.FLEET, fleet, Etags.ifMatch(ifMatch), dryRun)).build();
     }
 
     @GET
@@ -86,38 +91,42 @@ public class FleetResource {
     /** Creates (201) or replaces (200) a resource. The same spec twice takes no new revision. */
     @PUT
     @Path("/{fleet}/{collection}/{name}")
+    @RequiresRole(Role.OPERATOR)
     public Response put(@PathParam("fleet") String fleet, @PathParam("collection") String collection, @PathParam("name") String name,
                         JsonNode spec, @HeaderParam("If-Match") String ifMatch,
                         @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) {
-        return written(fleets.put(callers.current(), fleet, ResourceKind.ofCollection(collection), name, spec, Etags.ifMatch(ifMatch), dryRun));
+        return written(fleets.put(callers.get(), fleet, ResourceKind.ofCollection(collection), name, spec, Etags.ifMatch(ifMatch), dryRun));
     }
 
     @DELETE
     @Path("/{fleet}/{collection}/{name}")
+    @RequiresRole(Role.OPERATOR)
     public ChangeResult delete(@PathParam("fleet") String fleet, @PathParam("collection") String collection, @PathParam("name") String name,
                                @HeaderParam("If-Match") String ifMatch, @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) {
-        return fleets.delete(callers.current(), fleet, ResourceKind.ofCollection(collection), name, Etags.ifMatch(ifMatch), dryRun);
+        return fleets.delete(callers.get(), fleet, ResourceKind.ofCollection(collection), name, Etags.ifMatch(ifMatch), dryRun);
     }
 
     @POST
     @Path("/{fleet}/rollback")
+    @RequiresRole(Role.OPERATOR)
     public ChangeResult rollback(@PathParam("fleet") String fleet, RollbackRequest request,
                                  @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) {
         if (request == null || request.toRevision() == null) {
             throw new ValidationException("request body is required: {\"toRevision\": <revision>}");
         }
-        return fleets.rollback(callers.current(), fleet, request.toRevision(), dryRun);
+        return fleets.rollback(callers.get(), fleet, request.toRevision(), dryRun);
     }
 
     /** Adds what a pgbouncer.ini (and its userlist.txt) describes to the fleet. */
     @POST
     @Path("/{fleet}/import")
+    @RequiresRole(Role.OPERATOR)
     public ChangeResult importPgBouncer(@PathParam("fleet") String fleet, ImportRequest request,
                                         @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) {
         if (request == null || request.pgbouncerIni() == null) {
             throw new ValidationException("request body is required: {\"pgbouncerIni\": \"...\", \"userlist\": \"...\"}");
         }
-        return fleets.importPgBouncer(callers.current(), fleet, request.pgbouncerIni(), request.userlist(), dryRun);
+        return fleets.importPgBouncer(callers.get(), fleet, request.pgbouncerIni(), request.userlist(), dryRun);
     }
 
     private static Response found(ResourceView view) {
