@@ -102,7 +102,7 @@ class DesiredStateApiTest {
                 .extract().jsonPath().getList("$");
         assertThat(revisions).hasSize(4); // the fleet, two upstream writes, the route
         assertThat(revisions.get(0).get("summary")).isEqualTo("create route alias");
-        assertThat(revisions.get(0).get("actor")).isNotNull();
+        assertThat(revisions.get(0).get("actor")).isEqualTo("admin-token"); // the API token that made the change
 
         given().contentType(ContentType.JSON).body("{\"toRevision\": " + v1 + "}").post("/api/v1/fleets/audit/rollback?dryRun=true")
                 .then().statusCode(200).body("changes.size()", equalTo(2));
