@@ -32,9 +32,20 @@ function messageRow(colspan, text) {
   return tr;
 }
 
+// The API needs a token (docs/control-plane.md). Kept for this tab only, never in the URL.
+const TOKEN_KEY = 'pgfleet.apiToken';
+
+function authHeaders() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
 async function load(tableId, url, fields) {
   try {
-    const response = await fetch(url, { headers: { Accept: 'application/json' } });
+    const response = await fetch(url, { headers: { Accept: 'application/json', ...authHeaders() } });
+    if (response.status === 401) {
+      throw new Error('enter an API token above');
+    }
     if (!response.ok) {
       throw new Error(`HTTP ${response.status}`);
     }
@@ -45,5 +56,17 @@ async function load(tableId, url, fields) {
   }
 }
 
-load('nodes', '/api/v1/nodes', ['nodeId', 'status', 'address', 'appliedGeneration']);
-load('upstreams', '/api/v1/fleets/default/upstreams', ['name', 'revision', 'updatedBy']);
+function loadAll() {
+  load('nodes', '/api/v1/nodes', ['nodeId', 'status', 'address', 'appliedGeneration']);
+  load('upstreams', '/api/v1/fleets/default/upstreams', ['name', 'revision', 'updatedBy']);
+}
+
+document.querySelector('#token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = document.querySelector('#token');
+  sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+  input.value = '';
+  loadAll();
+});
+
+loadAll();
