@@ -265,11 +265,17 @@ public class FleetService implements DesiredState {
 
     // ---- distribution --------------------------------------------------------------------
 
-    /** Everything the nodes of one fleet hold now. The generation is the newest committed revision. */
+    /**
+     * Everything the nodes of one fleet hold now. The generation is the fleet's newest
+     * committed revision: a fleet's changes commit in revision order (they hold the fleet's
+     * lock from taking the revision to commit), so no change of this fleet with a lower
+     * revision can still be in flight.
+     */
     @Override
     @Transactional
     public FleetSnapshot snapshot(String fleet) {
-        Number committed = (Number) em.createNativeQuery("SELECT coalesce(max(revision), 0) FROM config_change").getSingleResult();
+        Number committed = (Number) em.createNativeQuery("SELECT coalesce(max(revision), 0) FROM config_change WHERE fleet = ?1")
+                .setParameter(1, fleet).getSingleResult();
         List<NodeResources.Row> rows = DesiredResourceEntity.ofFleet(fleet).stream().map(this::row).toList();
         long generation = Math.max(committed.longValue(), rows.stream().mapToLong(NodeResources.Row::revision).max().orElse(0));
         return new FleetSnapshot(generation, NodeResources.of(rows, codec, cipher));
