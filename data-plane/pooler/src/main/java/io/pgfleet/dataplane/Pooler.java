@@ -58,6 +58,7 @@ public final class Pooler implements AutoCloseable {
         ServerConnector connector = new ServerConnector(new ScramKeyCache(crypto),
                 settings.serverConnectTimeoutMillis(), settings.maxMessageSize(), () -> config.current().pooler().serverTls());
         PoolManager pools = new PoolManager(connector, workers, counters);
+        config.onReplace(pools::configChanged);
         PoolerContext context = new PoolerContext(settings, config, pools, new ClientRegistry(settings.nodeSlot()), counters);
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()

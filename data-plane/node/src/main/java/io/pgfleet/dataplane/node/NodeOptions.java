@@ -16,8 +16,20 @@ public interface NodeOptions {
     /** A pgbouncer.ini to serve from, with no control plane. */
     Optional<String> configFile();
 
-    /** The control plane's gRPC address, host:port. */
+    /**
+     * The control plane's gRPC address, host:port, or a comma-separated list of its
+     * replicas; the node moves to the next one on every reconnect.
+     */
     Optional<String> controlPlane();
+
+    /**
+     * Fleet mode: where the node keeps an encrypted copy of its last applied config, so a
+     * restart serves at once without a control plane. Unset: no snapshot.
+     */
+    Optional<String> snapshotFile();
+
+    /** Base64 of the 32-byte AES-256 key for {@link #snapshotFile()}; required with it. A secret. */
+    Optional<String> snapshotKey();
 
     /** Use h2c (no TLS) to reach the control plane. */
     @WithDefault("false")

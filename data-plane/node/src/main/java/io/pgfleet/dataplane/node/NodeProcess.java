@@ -4,6 +4,7 @@ import io.pgfleet.dataplane.FleetNode;
 import io.pgfleet.dataplane.Pooler;
 import io.pgfleet.dataplane.PoolerSettings;
 import io.pgfleet.dataplane.agent.AgentSettings;
+import io.pgfleet.dataplane.agent.SnapshotStore;
 import io.pgfleet.dataplane.config.ConfigHolder;
 import io.pgfleet.dataplane.config.PgBouncerConfigLoader;
 import io.pgfleet.dataplane.pool.PoolManager;
@@ -69,7 +70,8 @@ public class NodeProcess {
             FleetNode node = FleetNode.start(PoolerSettings.defaults(options.listenAddress(), options.listenPort())
                             .withEventLoopThreads(options.eventLoops()),
                     new AgentSettings(options.controlPlane().get(), options.controlPlanePlaintext(), identity,
-                            options.token().orElse(""), options.statsInterval()));
+                            options.token().orElse(""), options.statsInterval()),
+                    snapshotStore());
             config = node.config();
             counters = node.pooler().counters();
             pools = node.pooler().pools();
@@ -86,6 +88,23 @@ public class NodeProcess {
             // SIGTERM lands here: a rolling restart loses no committed work.
             drain.test(options.shutdownTimeout());
         }
+    }
+
+    private SnapshotStore snapshotStore() {
+        if (options.snapshotFile().isEmpty()) {
+            return null;
+        }
+        if (options.snapshotKey().isEmpty()) {
+            throw new IllegalStateException("pgfleet.node.snapshot-key (base64 of 32 bytes) is required when "
+                    + "pgfleet.node.snapshot-file is set");
+        }
+        byte[] key;
+        try {
+            key = SnapshotStore.keyFromBase64(options.snapshotKey().get());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("pgfleet.node." + e.getMessage()); // names the problem, never the key
+        }
+        return new SnapshotStore(Path.of(options.snapshotFile().get()), key);
     }
 
     /** Readiness: the node has a config to serve. */

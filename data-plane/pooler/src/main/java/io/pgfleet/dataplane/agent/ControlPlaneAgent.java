@@ -19,6 +19,8 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +28,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * The node's side of the Sync and Report streams. Says hello with what it holds, applies
  * every push and answers ACK or NACK, and reconnects with jittered backoff when the stream
- * breaks. Losing the control plane never stops the node: it keeps serving its last config.
+ * breaks, to the next control-plane replica each time. Losing the control plane never
+ * stops the node: it keeps serving its last config.
+ *
+ * <p>One gRPC channel per replica, made when first used and kept: a channel is cheap when
+ * idle, and keeping it lets gRPC's own reconnect state for that replica carry over.
+ * Everything that picks a target runs on the agent's one thread.
  */
 public final class ControlPlaneAgent implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ControlPlaneAgent.class);
@@ -34,23 +41,20 @@ public final class ControlPlaneAgent implements AutoCloseable {
     private final AgentSettings settings;
     private final PushApplier applier;
     private final NodeCounters counters;
-    private final ManagedChannel channel;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final TargetRotation targets;
     private final ScheduledExecutorService scheduler;
     private final Backoff backoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30));
     private volatile boolean closed;
     private volatile boolean connected;
     private StreamObserver<StatsReport> statsStream;
+    private int statsStreams;
 
     public ControlPlaneAgent(AgentSettings settings, PushApplier applier, NodeCounters counters) {
         this.settings = settings;
         this.applier = applier;
         this.counters = counters;
-        ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forTarget(settings.target())
-                .keepAliveTime(30, TimeUnit.SECONDS);
-        if (settings.plaintext()) {
-            builder.usePlaintext();
-        }
-        this.channel = builder.build();
+        this.targets = new TargetRotation(settings.targets());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "pgfleet-agent");
             thread.setDaemon(true);
@@ -69,12 +73,22 @@ public final class ControlPlaneAgent implements AutoCloseable {
         return connected;
     }
 
+    private ManagedChannel channel(String target) {
+        return channels.computeIfAbsent(target, t -> {
+            ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forTarget(t).keepAliveTime(30, TimeUnit.SECONDS);
+            if (settings.plaintext()) {
+                builder.usePlaintext();
+            }
+            return builder.build();
+        });
+    }
+
     private void openSync() {
         if (closed) {
             return;
         }
         SyncResponses responses = new SyncResponses();
-        StreamObserver<NodeMessage> requests = NodeServiceGrpc.newStub(channel).sync(responses);
+        StreamObserver<NodeMessage> requests = NodeServiceGrpc.newStub(channel(targets.current())).sync(responses);
         responses.requests = requests;
         requests.onNext(NodeMessage.newBuilder().setHello(Hello.newBuilder()
                 .setIdentity(settings.identity())
@@ -89,9 +103,14 @@ public final class ControlPlaneAgent implements AutoCloseable {
             return;
         }
         long delay = backoff.nextDelayMillis();
-        LOG.infof("node %s: control plane stream ended (%s); reconnecting in %d ms, serving the last config meanwhile",
-                settings.identity().getNodeId(), cause == null ? "closed" : cause.getMessage(), delay);
-        scheduler.schedule(this::openSync, delay, TimeUnit.MILLISECONDS);
+        scheduler.schedule(() -> {
+            String from = targets.current();
+            String to = targets.advance();
+            LOG.infof("node %s: control plane stream to %s ended (%s); reconnecting to %s after %d ms, serving the last config meanwhile",
+                    settings.identity().getNodeId(), from, cause == null ? "closed" : cause.getMessage(), to, delay);
+            dropStatsStream();
+            openSync();
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     /** Responses on one Sync stream; gRPC calls them one at a time. */
@@ -136,19 +155,20 @@ public final class ControlPlaneAgent implements AutoCloseable {
             return;
         }
         if (statsStream == null) {
-            statsStream = StatsServiceGrpc.newStub(channel).report(new StreamObserver<>() {
+            int stream = ++statsStreams; // a late end of an older stream must not drop this one
+            statsStream = StatsServiceGrpc.newStub(channel(targets.current())).report(new StreamObserver<>() {
                 @Override
                 public void onNext(ReportReceipt receipt) {
                 }
 
                 @Override
                 public void onError(Throwable t) {
-                    scheduler.execute(() -> statsStream = null);
+                    scheduler.execute(() -> ended(stream));
                 }
 
                 @Override
                 public void onCompleted() {
-                    scheduler.execute(() -> statsStream = null);
+                    scheduler.execute(() -> ended(stream));
                 }
             });
         }
@@ -164,13 +184,34 @@ public final class ControlPlaneAgent implements AutoCloseable {
                 .build());
     }
 
+    private void ended(int stream) {
+        if (stream == statsStreams) {
+            statsStream = null;
+        }
+    }
+
+    /** Stats follow the Sync stream to its new replica. On the agent's thread. */
+    private void dropStatsStream() {
+        StreamObserver<StatsReport> old = statsStream;
+        statsStream = null;
+        if (old != null) {
+            try {
+                old.onCompleted();
+            } catch (RuntimeException e) {
+                LOG.debugf("closing the stats stream: %s", e.toString());
+            }
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
         scheduler.shutdownNow();
-        channel.shutdownNow();
+        channels.values().forEach(ManagedChannel::shutdownNow);
         try {
-            channel.awaitTermination(5, TimeUnit.SECONDS);
+            for (ManagedChannel channel : channels.values()) {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
+import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.PoolMode;
 import io.pgfleet.dataplane.config.SessionStatePolicy;
 import io.pgfleet.dataplane.pool.Pool;
@@ -67,6 +68,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
     private long transactionSince;
     private long lastActivity = System.nanoTime();
     private boolean closeWhenIdle;
+    private NodeConfig configChecked;
+    private boolean databaseGone;
     /** The server reported a parameter change the client made: look at the session when the transaction ends. */
     private boolean parametersChanged;
     /** The client's session holds state that cannot move (LISTEN, ...): it keeps its server. */
@@ -135,6 +138,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             return;
         }
         if (state == State.LINKED) {
+            if (transactionEnded() && databaseRemoved()) {
+                // A session (or a pinned client) starts a new transaction on a server of a
+                // database the node no longer serves: end it as PgBouncer does for a removed
+                // database, with the error a login to it would get.
+                frame.release();
+                fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + pool.key().database() + "\" no longer exists on this node");
+                return;
+            }
             send(frame);
             return;
         }
@@ -397,6 +408,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             server.channel().config().setAutoRead(true);
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Whether the client's database left the config; looked up only when the config changed. */
+    private boolean databaseRemoved() {
+        NodeConfig now = pooler.config().current();
+        if (now != configChecked) {
+            configChecked = now;
+            databaseGone = now.database(pool.key().database()) == null;
+        }
+        return databaseGone;
     }
 
     /** Nothing in flight and outside a transaction. */

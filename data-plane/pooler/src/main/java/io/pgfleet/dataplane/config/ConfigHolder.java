@@ -1,6 +1,9 @@
 package io.pgfleet.dataplane.config;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The node's current config. Swapped atomically; readers take one snapshot per login.
@@ -9,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ConfigHolder {
     private final AtomicReference<NodeConfig> current = new AtomicReference<>(NodeConfig.EMPTY);
     private volatile boolean hasConfig;
+    private final List<Consumer<NodeConfig>> listeners = new CopyOnWriteArrayList<>();
 
     public ConfigHolder() {
     }
@@ -24,6 +28,15 @@ public final class ConfigHolder {
     public void replace(NodeConfig config) {
         current.set(config);
         hasConfig = true;
+        listeners.forEach(l -> l.accept(config));
+    }
+
+    /**
+     * Runs after every replace, on the replacing thread. The pools use it to drain servers
+     * of changed or removed databases at once rather than at their next client.
+     */
+    public void onReplace(Consumer<NodeConfig> listener) {
+        listeners.add(listener);
     }
 
     public boolean hasConfig() {

@@ -12,9 +12,11 @@ import java.util.Map;
  * @param pool           pool settings this database sets for itself
  * @param serverParameters startup parameters every server connection of this database gets
  *                       (PgBouncer's client_encoding, datestyle, timezone, application_name keys)
+ * @param serverTls      TLS towards this database's servers (an upstream's tls_mode and CA); null = the node's
+ *                       server_tls settings, as for every pgbouncer.ini database
  */
 public record DatabaseTarget(String name, List<HostAndPort> hosts, String dbname, String serverUser, String serverPassword,
-                             PoolOverrides pool, Map<String, String> serverParameters) {
+                             PoolOverrides pool, Map<String, String> serverParameters, TlsSettings serverTls) {
     public DatabaseTarget {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("database name must not be empty");
@@ -31,12 +33,22 @@ public record DatabaseTarget(String name, List<HostAndPort> hosts, String dbname
     }
 
     public DatabaseTarget(String name, List<HostAndPort> hosts, String dbname, String serverUser, String serverPassword) {
-        this(name, hosts, dbname, serverUser, serverPassword, PoolOverrides.NONE, Map.of());
+        this(name, hosts, dbname, serverUser, serverPassword, PoolOverrides.NONE, Map.of(), null);
+    }
+
+    public DatabaseTarget(String name, List<HostAndPort> hosts, String dbname, String serverUser, String serverPassword,
+                          PoolOverrides pool, Map<String, String> serverParameters) {
+        this(name, hosts, dbname, serverUser, serverPassword, pool, serverParameters, null);
+    }
+
+    /** The TLS settings this database's servers are reached with, given the node's. */
+    public TlsSettings serverTls(TlsSettings nodeDefault) {
+        return serverTls != null ? serverTls : nodeDefault;
     }
 
     /** The same target for a client database name matched by the {@code *} fallback. */
     public DatabaseTarget forFallback(String clientDatabase) {
-        return new DatabaseTarget(clientDatabase, hosts, clientDatabase, serverUser, serverPassword, pool, serverParameters);
+        return new DatabaseTarget(clientDatabase, hosts, clientDatabase, serverUser, serverPassword, pool, serverParameters, serverTls);
     }
 
     @Override

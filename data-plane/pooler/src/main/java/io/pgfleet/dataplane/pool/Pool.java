@@ -21,6 +21,8 @@ public final class Pool {
     final PoolManager manager;
     final PoolKey key;
     NodeConfig configSeen;
+    /** The database left the config: no server opens for it until it comes back. */
+    boolean removed;
     DatabaseTarget target;
     UserEntry user;
     PoolSettings settings;

@@ -163,6 +163,41 @@ public final class PoolManager {
         }
     }
 
+    /**
+     * A new config is in: every pool takes it now, so idle servers of a changed upstream
+     * close at once, and servers of a removed database close (busy ones when released) and
+     * its waiting clients hear 3D000. Clients that are not waiting learn at their next
+     * transaction ({@link #acquire}).
+     */
+    public void configChanged(NodeConfig config) {
+        List<Runnable> after = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Pool pool : pools.values()) {
+                if (pool.configSeen == null) {
+                    continue;
+                }
+                DatabaseTarget target = config.database(pool.key.database());
+                if (target != null) {
+                    refresh(pool, config, target, config.user(pool.key.user()));
+                    launchIfNeeded(pool, after);
+                } else if (!pool.removed) {
+                    pool.removed = true;
+                    pool.configSeen = config;
+                    markAllForClose(pool);
+                    String message = "database \"" + pool.key.database() + "\" no longer exists on this node";
+                    for (Pool.Waiter waiter : pool.waiters) {
+                        after.add(() -> unavailable(waiter.client(), SqlState.INVALID_CATALOG_NAME, message));
+                    }
+                    pool.waiters.clear();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        after.forEach(Runnable::run);
+    }
+
     /** Takes a client out of line (it left or timed out). False when a server is already on its way. */
     public boolean withdraw(Pool pool, PoolClient client) {
         lock.lock();
@@ -344,12 +379,13 @@ public final class PoolManager {
         }
         DatabaseTarget before = pool.target;
         NodeConfig configBefore = pool.configSeen;
+        pool.removed = false;
         pool.configSeen = config;
         pool.target = target;
         pool.user = user;
         pool.settings = PoolSettings.resolve(config.pooler(), target, user);
         if (before != null && (!sameServers(before, target)
-                || !configBefore.pooler().serverTls().equals(config.pooler().serverTls())
+                || !before.serverTls(configBefore.pooler().serverTls()).equals(target.serverTls(config.pooler().serverTls()))
                 || !Objects.equals(passwordOf(configBefore.user(pool.key.user())), passwordOf(user)))) {
             // The upstream or how to reach it changed: old servers drain as they are
             // released, and an old login failure says nothing about the new target.
@@ -404,7 +440,7 @@ public final class PoolManager {
 
     /** Opens servers for waiting clients while the limits allow. Under the lock; I/O goes to {@code after}. */
     private void launchIfNeeded(Pool pool, List<Runnable> after) {
-        if (paused || draining) {
+        if (paused || draining || pool.removed) {
             return;
         }
         while (pool.waiters.size() > pool.connecting) {
@@ -768,7 +804,7 @@ public final class PoolManager {
                     }
                 }
                 launchIfNeeded(pool, after);
-                while (!paused && !draining && pool.total() < s.minPoolSize() && pool.clients > 0 && mayOpen(pool, false, after)) {
+                while (!paused && !draining && !pool.removed && pool.total() < s.minPoolSize() && pool.clients > 0 && mayOpen(pool, false, after)) {
                     startConnect(pool, loops.next(), after);
                 }
             }

@@ -69,11 +69,11 @@ public final class ServerConnector {
                     + millis / 1000.0 + " s)")), millis, TimeUnit.MILLISECONDS);
             result.addListener(f -> deadline.cancel(false));
         }
-        tryNext(eventLoop, target.hosts().iterator(), login, result, null, tcpTimeoutMillis);
+        tryNext(eventLoop, target, target.hosts().iterator(), login, result, null, tcpTimeoutMillis);
         return result;
     }
 
-    private void tryNext(EventLoop eventLoop, Iterator<HostAndPort> hosts, ServerLogin login,
+    private void tryNext(EventLoop eventLoop, DatabaseTarget target, Iterator<HostAndPort> hosts, ServerLogin login,
                          Promise<ServerConnection> result, Throwable lastError, int tcpTimeoutMillis) {
         if (result.isDone()) {
             return;
@@ -93,7 +93,7 @@ public final class ServerConnector {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        tls.install(ch, host.host(), host.port()); // SSLRequest first, when server_tls_sslmode asks for it
+                        tls.install(ch, target.serverTls(), host.host(), host.port()); // SSLRequest first, when the TLS mode asks for it
                         ch.pipeline().addLast("frames", new MessageFrameDecoder(maxMessageSize));
                         ch.pipeline().addLast("login", new ServerLoginHandler(login, keyCache, result));
                     }
@@ -101,7 +101,7 @@ public final class ServerConnector {
         ChannelFuture connecting = bootstrap.connect(host.host(), host.port());
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
-                tryNext(eventLoop, hosts, login, result, f.cause(), tcpTimeoutMillis);
+                tryNext(eventLoop, target, hosts, login, result, f.cause(), tcpTimeoutMillis);
             }
         });
         // A login that failed or ran out of time leaves no half-open connection behind.

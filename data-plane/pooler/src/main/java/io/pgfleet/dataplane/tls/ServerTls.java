@@ -5,6 +5,8 @@ import io.netty.handler.ssl.SslContext;
 import io.pgfleet.dataplane.config.TlsMode;
 import io.pgfleet.dataplane.config.TlsSettings;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -13,10 +15,17 @@ import java.util.function.Supplier;
  * declines; require insists on TLS without checking the certificate; verify-ca checks it
  * against {@code server_tls_ca_file}; verify-full also checks the host name.
  * The settings are read for each new server connection, so a reload applies to the next one.
+ *
+ * <p>A database may bring its own settings (an upstream's tls_mode and CA); each distinct
+ * settings value keeps its own context, so databases with different CAs do not rebuild
+ * one shared context back and forth.
  */
 public final class ServerTls {
+    /** More distinct settings than this means old ones are no longer used: start over. */
+    private static final int MAX_CONTEXTS = 256;
+
     private final Supplier<TlsSettings> settings;
-    private final ReloadableSslContext context = new ReloadableSslContext("server_tls", TlsContexts::forServers);
+    private final Map<TlsSettings, ReloadableSslContext> contexts = new ConcurrentHashMap<>();
 
     public ServerTls(Supplier<TlsSettings> settings) {
         this.settings = settings;
@@ -28,14 +37,30 @@ public final class ServerTls {
      * StartupMessage.
      */
     public void install(Channel channel, String host, int port) {
-        TlsSettings current = settings.get();
+        install(channel, null, host, port);
+    }
+
+    /** @param own the database's own settings; null = the node's server_tls settings */
+    public void install(Channel channel, TlsSettings own, String host, int port) {
+        TlsSettings current = own != null ? own : settings.get();
         if (current.mode() == TlsMode.DISABLE) {
             return;
         }
-        SslContext ssl = context.get(current);
+        SslContext ssl = contextFor(current);
         if (ssl == null && current.mode().compareTo(TlsMode.REQUIRE) < 0) {
             return; // allow/prefer with unusable files: as if the server had declined (logged by the context)
         }
         channel.pipeline().addLast("tls-negotiation", new ServerTlsNegotiator(ssl, current.mode(), host, port));
+    }
+
+    private SslContext contextFor(TlsSettings wanted) {
+        ReloadableSslContext context = contexts.get(wanted);
+        if (context == null) {
+            if (contexts.size() >= MAX_CONTEXTS) {
+                contexts.clear();
+            }
+            context = contexts.computeIfAbsent(wanted, w -> new ReloadableSslContext("server_tls", TlsContexts::forServers));
+        }
+        return context.get(wanted);
     }
 }

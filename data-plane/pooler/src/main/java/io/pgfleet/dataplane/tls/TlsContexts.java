@@ -10,7 +10,9 @@ import io.pgfleet.dataplane.config.TlsMode;
 import io.pgfleet.dataplane.config.TlsSettings;
 
 import javax.net.ssl.SSLException;
+import java.io.ByteArrayInputStream;
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Builds Netty SSL contexts from {@link TlsSettings} PEM files, one kind per side of the
@@ -63,7 +65,9 @@ public final class TlsContexts {
                 .sslProvider(SslProvider.JDK)
                 .protocols(TlsProtocols.parse(settings.protocols()));
         if (verifiesServer(settings.mode())) {
-            if (settings.caFile() != null) {
+            if (settings.caPem() != null) {
+                builder.trustManager(new ByteArrayInputStream(settings.caPem().getBytes(StandardCharsets.US_ASCII)));
+            } else if (settings.caFile() != null) {
                 builder.trustManager(new File(settings.caFile()));
             }
         } else {
