@@ -162,6 +162,35 @@ class NodeSyncTest {
     }
 
     @Test
+    void aRejectionRecordedByAnotherReplicaHoldsHereAndTheNodeMovesOver() throws Exception {
+        PostgresServer pg = PostgresTestResource.server();
+        try {
+            // Another replica held moved-1's stream, recorded a rejection, and died.
+            long refused = putUpstreamBehindTheServicesBack("elsewhere_db", pg.host(), pg.port(), false);
+            execute("""
+                    INSERT INTO node (node_id, boot_id, fleet, connected, replica, last_seen, applied_generation, rejected, last_error)
+                    VALUES ('moved-1', 'old-boot', 'default', true, 'dead-replica', now() - interval '1 minute', ?, true, 'x')
+                    """, refused);
+            execute("INSERT INTO node_rejection (node_id, kind, name, revision, reason) VALUES ('moved-1', 'UPSTREAM', 'elsewhere_db', ?, 'refused elsewhere')",
+                    refused);
+            assertThat(status("moved-1")).isEqualTo("DISCONNECTED");
+
+            try (HandPlayedNode moved = new HandPlayedNode(controlPlane, HandPlayedNode.hello("moved-1", "default", "", 0))) {
+                ConfigPush first = moved.nextPush(FEW_SECONDS);
+                assertThat(first.getUpsertsList()).extracting(r -> r.getKey().getName()).doesNotContain("elsewhere_db");
+                moved.ack(first.getGeneration());
+                await(() -> "REJECTED".equals(status("moved-1")), FEW_SECONDS, "moved-1 REJECTED");
+                given().get("/api/v1/nodes/moved-1").then()
+                        .body("lastError", equalTo("UPSTREAM elsewhere_db revision " + refused + ": refused elsewhere"));
+                assertThat(count("SELECT count(*) FROM node WHERE node_id = 'moved-1' AND replica <> 'dead-replica' AND connected"))
+                        .isEqualTo(1);
+            }
+        } finally {
+            deleteUpstreamBehindTheServicesBack("elsewhere_db");
+        }
+    }
+
+    @Test
     void aPushNotAcknowledgedInTimeMakesTheNodeStale() throws Exception {
         try (HandPlayedNode silent = new HandPlayedNode(controlPlane, HandPlayedNode.hello("silent-1", "default", "", 0))) {
             ConfigPush push = silent.nextPush(FEW_SECONDS);
