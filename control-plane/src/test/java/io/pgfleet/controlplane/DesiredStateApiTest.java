@@ -25,7 +25,7 @@ import static org.hamcrest.Matchers.not;
 class DesiredStateApiTest {
 
     private static Response put(String path, String body) {
-        return given().contentType(ContentType.JSON).body(body).put("/api/v1" + path);
+        return given().contentType(ContentType.JSON).body(body).put("/api/v1" + path).then().log().ifValidationFails().extract().response();
     }
 
     private static void fleet(String name) {

@@ -1,144 +1,359 @@
 package io.pgfleet.controlplane.nodes;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgfleet.proto.v1.NodeIdentity;
 import io.pgfleet.proto.v1.NodeStats;
 import io.pgfleet.proto.v1.Rejection;
 import io.pgfleet.proto.v1.ResourceKey;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
+import javax.sql.DataSource;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Comparator;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.UUID;
 
 /**
- * Every node this replica has heard from: identity, sync state and latest stats. Kept in
- * memory for now; nodes re-announce themselves on every (re)connect.
+ * Every node any replica has heard from, in PostgreSQL (tables {@code node} and
+ * {@code node_rejection}), so that every replica sees every node and a node's rejections
+ * outlive the replica that received them. Writes about a node's stream are made only by
+ * the replica holding it ({@code replica} column). Plain JDBC, blocking: call from worker
+ * threads, never from the gRPC event loop.
  */
 @ApplicationScoped
 public class NodeRegistry {
+    private static final Logger LOG = Logger.getLogger(NodeRegistry.class);
+    private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() {
+    };
+
+    /** This process's id in the {@code replica} column; random per process. */
+    private final String replica = UUID.randomUUID().toString();
+
+    @Inject
+    DataSource db;
+    @Inject
+    ObjectMapper json;
     /** A push not acknowledged within this time marks its node STALE. */
-    static final Duration ACK_DEADLINE = Duration.ofSeconds(15);
+    @ConfigProperty(name = "pgfleet.nodes.ack-timeout", defaultValue = "10s")
+    Duration ackTimeout;
+    /** How often the replica holding a node's stream refreshes its last_seen. */
+    @ConfigProperty(name = "pgfleet.nodes.heartbeat-interval", defaultValue = "5s")
+    Duration heartbeatInterval;
 
-    private final Map<String, NodeRecord> nodes = new ConcurrentHashMap<>();
+    public String replica() {
+        return replica;
+    }
 
-    /** Mutable state of one node; guarded by its own lock. */
-    private static final class NodeRecord {
-        NodeIdentity identity;
-        Instant lastSeen;
-        boolean connected;
-        long appliedGeneration;
-        long pendingGeneration = -1;
-        Instant pendingSince;
-        String lastError = "";
-        boolean rejected;
-        NodeStats stats = NodeStats.getDefaultInstance();
-        final Set<String> refused = ConcurrentHashMap.newKeySet();
+    Duration heartbeatInterval() {
+        return heartbeatInterval;
     }
 
     static String revisionId(ResourceKey key, long revision) {
-        return key.getType() + "/" + key.getName() + "@" + revision;
+        return revisionId(key.getType().name(), key.getName(), revision);
     }
 
-    public void connected(NodeIdentity identity) {
-        NodeRecord node = nodes.computeIfAbsent(identity.getNodeId(), id -> new NodeRecord());
-        synchronized (node) {
-            node.identity = identity;
-            node.connected = true;
-            node.lastSeen = Instant.now();
-            node.pendingGeneration = -1;
-        }
+    private static String revisionId(String kind, String name, long revision) {
+        return kind + "/" + name + "@" + revision;
     }
 
-    public void disconnected(String nodeId) {
-        NodeRecord node = nodes.get(nodeId);
-        if (node != null) {
-            synchronized (node) {
-                node.connected = false;
-                node.lastSeen = Instant.now();
-            }
-        }
+    /**
+     * This replica now holds the node's stream. A new boot reports its own applied generation
+     * (a restarted node holds nothing); the same boot never goes back. Rejections and the last
+     * error stay until the first answer on the new stream settles them.
+     */
+    void connected(NodeIdentity identity, String fleet, long appliedGeneration) {
+        update("""
+                INSERT INTO node (node_id, boot_id, fleet, address, build, labels, connected, replica, last_seen,
+                                  applied_generation)
+                VALUES (?, ?, ?, ?, ?, ?::jsonb, true, ?, now(), ?)
+                ON CONFLICT (node_id) DO UPDATE SET
+                    boot_id = EXCLUDED.boot_id, fleet = EXCLUDED.fleet, address = EXCLUDED.address,
+                    build = EXCLUDED.build, labels = EXCLUDED.labels, connected = true,
+                    replica = EXCLUDED.replica, last_seen = now(),
+                    applied_generation = CASE WHEN node.boot_id = EXCLUDED.boot_id
+                        THEN GREATEST(node.applied_generation, EXCLUDED.applied_generation)
+                        ELSE EXCLUDED.applied_generation END,
+                    pending_generation = NULL, pending_since = NULL
+                """, identity.getNodeId(), identity.getBootId(), fleet, identity.getAddress(), identity.getBuild(),
+                labelsJson(identity.getLabelsMap()), replica, appliedGeneration);
     }
 
-    public Set<String> refused(String nodeId) {
-        NodeRecord node = nodes.get(nodeId);
-        return node == null ? Set.of() : node.refused;
+    /** The node's stream on this replica ended (a no-op if another replica holds it by now). */
+    void disconnected(String nodeId) {
+        update("""
+                UPDATE node SET connected = false, last_seen = now(), pending_generation = NULL, pending_since = NULL
+                WHERE node_id = ? AND replica = ?
+                """, nodeId, replica);
     }
 
-    public void pushed(String nodeId, long generation) {
-        NodeRecord node = nodes.get(nodeId);
-        if (node != null) {
-            synchronized (node) {
-                if (node.pendingGeneration < 0) {
-                    node.pendingSince = Instant.now();
-                }
-                node.pendingGeneration = generation;
-            }
-        }
+    /** Marks every node this replica holds as disconnected; for a clean shutdown. */
+    void releaseAll() {
+        update("UPDATE node SET connected = false, last_seen = now() WHERE replica = ? AND connected", replica);
     }
 
-    public void acked(String nodeId, long generation) {
-        settle(nodeId, generation, List.of());
-    }
-
-    public void nacked(String nodeId, long generation, List<Rejection> rejections) {
-        settle(nodeId, generation, rejections);
-    }
-
-    private void settle(String nodeId, long generation, List<Rejection> rejections) {
-        NodeRecord node = nodes.get(nodeId);
-        if (node == null) {
+    /** Refreshes last_seen of the nodes whose streams this replica holds. */
+    void heartbeat(Collection<String> nodeIds) {
+        if (nodeIds.isEmpty()) {
             return;
         }
-        synchronized (node) {
-            node.lastSeen = Instant.now();
-            node.appliedGeneration = Math.max(node.appliedGeneration, generation);
-            if (generation >= node.pendingGeneration) {
-                node.pendingGeneration = -1;
-            }
-            rejections.forEach(r -> node.refused.add(revisionId(r.getKey(), r.getRevision())));
-            node.rejected = !rejections.isEmpty();
-            node.lastError = rejections.isEmpty() ? "" : rejections.stream()
-                    .map(r -> r.getKey().getType() + " " + r.getKey().getName() + " revision " + r.getRevision() + ": " + r.getReason())
-                    .reduce((a, b) -> a + "; " + b).orElse("");
+        try (Connection c = db.getConnection();
+             PreparedStatement s = c.prepareStatement(
+                     "UPDATE node SET last_seen = now() WHERE replica = ? AND connected AND node_id = ANY (?)")) {
+            Array ids = c.createArrayOf("text", nodeIds.toArray());
+            s.setString(1, replica);
+            s.setArray(2, ids);
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw new RegistryException("heartbeat", e);
         }
     }
 
+    /** Resource revisions the node has refused, as {@code TYPE/name@revision}. */
+    public Set<String> refused(String nodeId) {
+        Set<String> refused = new HashSet<>();
+        query("SELECT kind, name, revision FROM node_rejection WHERE node_id = ?",
+                rs -> refused.add(revisionId(rs.getString(1), rs.getString(2), rs.getLong(3))), nodeId);
+        return refused;
+    }
+
+    /** A push of this generation is about to be sent; recorded before it leaves. */
+    void pushed(String nodeId, long generation) {
+        update("""
+                UPDATE node SET pending_since = CASE WHEN pending_generation IS NULL THEN now() ELSE pending_since END,
+                                pending_generation = GREATEST(COALESCE(pending_generation, 0), ?)
+                WHERE node_id = ? AND replica = ?
+                """, generation, nodeId, replica);
+    }
+
+    /**
+     * The node answered a push: ACK (no rejections) or NACK. Records the rejections for good,
+     * and sets the node REJECTED while it lacks a revision it refused (this answer's or an
+     * earlier one that the desired state still holds, {@code stillRefused}).
+     */
+    void answered(String nodeId, long generation, List<Rejection> rejections, Set<String> stillRefused) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement s = c.prepareStatement("""
+                        INSERT INTO node_rejection (node_id, kind, name, revision, reason) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT DO NOTHING
+                        """)) {
+                    for (Rejection r : rejections) {
+                        s.setString(1, nodeId);
+                        s.setString(2, r.getKey().getType().name());
+                        s.setString(3, r.getKey().getName());
+                        s.setLong(4, r.getRevision());
+                        s.setString(5, r.getReason());
+                        s.addBatch();
+                    }
+                    if (!rejections.isEmpty()) {
+                        s.executeBatch();
+                    }
+                }
+                Set<String> lacking = new HashSet<>(stillRefused);
+                rejections.forEach(r -> lacking.add(revisionId(r.getKey(), r.getRevision())));
+                String lastError = describe(c, nodeId, lacking);
+                try (PreparedStatement s = c.prepareStatement("""
+                        UPDATE node SET applied_generation = GREATEST(applied_generation, ?),
+                                        pending_since = CASE WHEN pending_generation <= ? THEN NULL ELSE now() END,
+                                        pending_generation = CASE WHEN pending_generation <= ? THEN NULL ELSE pending_generation END,
+                                        rejected = ?, last_error = ?
+                        WHERE node_id = ? AND replica = ?
+                        """)) {
+                    s.setLong(1, generation);
+                    s.setLong(2, generation);
+                    s.setLong(3, generation);
+                    s.setBoolean(4, !lacking.isEmpty());
+                    s.setString(5, lastError);
+                    s.setString(6, nodeId);
+                    s.setString(7, replica);
+                    s.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new RegistryException("answer of node " + nodeId, e);
+        }
+    }
+
+    /** Without a push: the refused revisions the desired state still holds changed (for instance, one was removed). */
+    void stillRefused(String nodeId, Set<String> stillRefused) {
+        try (Connection c = db.getConnection()) {
+            String lastError = describe(c, nodeId, stillRefused);
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE node SET rejected = ?, last_error = ? WHERE node_id = ? AND replica = ?")) {
+                s.setBoolean(1, !stillRefused.isEmpty());
+                s.setString(2, lastError);
+                s.setString(3, nodeId);
+                s.setString(4, replica);
+                s.executeUpdate();
+            }
+        } catch (SQLException e) {
+            throw new RegistryException("rejections of node " + nodeId, e);
+        }
+    }
+
+    /** {@code "<type> <name> revision <n>: <reason>; ..."} for the given refused revisions. */
+    private static String describe(Connection c, String nodeId, Set<String> revisions) throws SQLException {
+        if (revisions.isEmpty()) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT kind, name, revision, reason FROM node_rejection WHERE node_id = ? ORDER BY at, kind, name, revision")) {
+            s.setString(1, nodeId);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    if (revisions.contains(revisionId(rs.getString(1), rs.getString(2), rs.getLong(3)))) {
+                        parts.add(rs.getString(1) + " " + rs.getString(2) + " revision " + rs.getLong(3) + ": " + rs.getString(4));
+                    }
+                }
+            }
+        }
+        return String.join("; ", parts);
+    }
+
+    /**
+     * Latest node-wide gauges from a stats report. Called on the gRPC event loop, so the write
+     * happens on a worker thread; a lost report is replaced by the next one.
+     */
     public void stats(String nodeId, NodeStats stats) {
-        NodeRecord node = nodes.get(nodeId);
-        if (node != null) {
-            synchronized (node) {
-                node.stats = stats;
-                node.lastSeen = Instant.now();
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+            try {
+                update("UPDATE node SET client_connections = ?, server_connections = ? WHERE node_id = ?",
+                        stats.getClientConnections(), stats.getServerConnections(), nodeId);
+            } catch (RuntimeException e) {
+                LOG.debugf("stats of node %s not stored: %s", nodeId, e.getMessage());
             }
+        });
+    }
+
+    /** Every node, sorted by id. */
+    public List<NodeView> list() {
+        return list(null);
+    }
+
+    /** The nodes of one fleet, or of all fleets when {@code fleetOrNull} is null or empty. */
+    public List<NodeView> list(String fleetOrNull) {
+        List<NodeView> nodes = new ArrayList<>();
+        boolean all = fleetOrNull == null || fleetOrNull.isEmpty();
+        if (all) {
+            query(SELECT_VIEW + " ORDER BY node_id", rs -> nodes.add(view(rs)), disconnectSeconds(), ackSeconds());
+        } else {
+            query(SELECT_VIEW + " WHERE fleet = ? ORDER BY node_id", rs -> nodes.add(view(rs)),
+                    disconnectSeconds(), ackSeconds(), fleetOrNull);
+        }
+        return nodes;
+    }
+
+    public Optional<NodeView> find(String nodeId) {
+        List<NodeView> found = new ArrayList<>(1);
+        query(SELECT_VIEW + " WHERE node_id = ?", rs -> found.add(view(rs)), disconnectSeconds(), ackSeconds(), nodeId);
+        return found.stream().findFirst();
+    }
+
+    /**
+     * Status by the database's clock, so replicas agree: no stream, or a stream whose replica
+     * stopped its heartbeat for three intervals, is DISCONNECTED; a push waiting longer than
+     * the ack timeout is STALE; a node lacking a revision it refused is REJECTED.
+     */
+    private static final String SELECT_VIEW = """
+            SELECT node_id, boot_id, fleet, address, build, labels::text, last_seen, applied_generation,
+                   CASE WHEN NOT connected OR last_seen < now() - make_interval(secs => ?) THEN 'DISCONNECTED'
+                        WHEN pending_generation IS NOT NULL AND pending_since < now() - make_interval(secs => ?) THEN 'STALE'
+                        WHEN rejected THEN 'REJECTED'
+                        ELSE 'SYNCED' END,
+                   last_error, client_connections, server_connections
+            FROM node""";
+
+    private double ackSeconds() {
+        return ackTimeout.toMillis() / 1000.0;
+    }
+
+    private double disconnectSeconds() {
+        return 3 * heartbeatInterval.toMillis() / 1000.0;
+    }
+
+    private NodeView view(ResultSet rs) throws SQLException {
+        return new NodeView(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                labels(rs.getString(6)), rs.getTimestamp(7).toInstant(), rs.getLong(8), NodeStatus.valueOf(rs.getString(9)),
+                rs.getString(10), rs.getLong(11), rs.getLong(12));
+    }
+
+    private String labelsJson(Map<String, String> labels) {
+        try {
+            return json.writeValueAsString(new LinkedHashMap<>(labels));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 
-    public List<NodeView> list() {
-        return nodes.values().stream().map(NodeRegistry::view).sorted(Comparator.comparing(NodeView::nodeId)).toList();
+    private Map<String, String> labels(String text) {
+        try {
+            return Map.copyOf(json.readValue(text, LABELS));
+        } catch (JsonProcessingException e) {
+            return Map.of();
+        }
     }
 
-    private static NodeView view(NodeRecord node) {
-        synchronized (node) {
-            NodeStatus status;
-            if (!node.connected) {
-                status = NodeStatus.DISCONNECTED;
-            } else if (node.pendingGeneration >= 0
-                    && (node.appliedGeneration == 0 || node.pendingSince.plus(ACK_DEADLINE).isBefore(Instant.now()))) {
-                // Never acknowledged anything yet, or sitting on a push for too long.
-                status = NodeStatus.STALE;
-            } else if (node.rejected) {
-                status = NodeStatus.REJECTED;
-            } else {
-                status = NodeStatus.SYNCED;
+    private interface RowConsumer {
+        void accept(ResultSet rs) throws SQLException;
+    }
+
+    private void query(String sql, RowConsumer rows, Object... parameters) {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, parameters);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows.accept(rs);
+                }
             }
-            NodeIdentity id = node.identity;
-            return new NodeView(id.getNodeId(), id.getBootId(), id.getFleet(), id.getAddress(), id.getBuild(),
-                    Map.copyOf(id.getLabelsMap()), node.lastSeen, node.appliedGeneration, status, node.lastError,
-                    node.stats.getClientConnections(), node.stats.getServerConnections());
+        } catch (SQLException e) {
+            throw new RegistryException("query", e);
+        }
+    }
+
+    private int update(String sql, Object... parameters) {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, parameters);
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new RegistryException("update", e);
+        }
+    }
+
+    private static void bind(PreparedStatement s, Object... parameters) throws SQLException {
+        for (int i = 0; i < parameters.length; i++) {
+            s.setObject(i + 1, parameters[i]);
+        }
+    }
+
+    /** The node registry's database could not be reached or refused a statement. */
+    public static final class RegistryException extends RuntimeException {
+        RegistryException(String what, SQLException cause) {
+            super("node registry " + what + " failed: " + cause.getMessage(), cause);
         }
     }
 }

@@ -6,13 +6,16 @@ import io.pgfleet.controlplane.security.RequiresRole;
 import io.pgfleet.controlplane.security.Role;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import java.util.List;
 
-/** The node registry: who is connected and how far each node's config has got. */
+/** The node registry: every node any replica has seen, and how far each node's config has got. */
 @Path("/api/v1/nodes")
 @Produces(MediaType.APPLICATION_JSON)
 @RequiresRole(Role.VIEWER)
@@ -20,8 +23,15 @@ public class NodeResource {
     @Inject
     NodeRegistry registry;
 
+    /** Nodes of one fleet, or of every fleet without {@code fleet}. */
     @GET
-    public List<NodeView> list() {
-        return registry.list();
+    public List<NodeView> list(@QueryParam("fleet") String fleet) {
+        return registry.list(fleet);
+    }
+
+    @GET
+    @Path("{id}")
+    public NodeView get(@PathParam("id") String id) {
+        return registry.find(id).orElseThrow(() -> new NotFoundException("node " + id + " is not registered"));
     }
 }

@@ -1,5 +1,6 @@
 package io.pgfleet.controlplane.fleet.spec;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -32,7 +33,8 @@ public record PoolSpec(
     public static final PoolSpec NONE = new PoolSpec(null, null, null, null, null, null, null, null, null, null, null,
             null, null, null, null, null, null, null);
 
-    /** True when no key is set (nothing to send to nodes). */
+    /** True when no key is set (nothing to send to nodes). Not a JSON property. */
+    @JsonIgnore
     public boolean isEmpty() {
         return equals(NONE);
     }

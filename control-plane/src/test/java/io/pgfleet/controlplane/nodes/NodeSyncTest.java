@@ -1,0 +1,238 @@
+package io.pgfleet.controlplane.nodes;
+
+import io.grpc.Status;
+import io.pgfleet.controlplane.PostgresTestResource;
+import io.pgfleet.controlplane.nodes.NodeSyncTestSupport.HandPlayedNode;
+import io.pgfleet.dataplane.FleetNode;
+import io.pgfleet.proto.v1.ConfigPush;
+import io.pgfleet.proto.v1.Resource;
+import io.pgfleet.proto.v1.ResourceType;
+import io.pgfleet.testkit.PostgresServer;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static io.pgfleet.controlplane.nodes.NodeSyncTestSupport.await;
+import static io.pgfleet.controlplane.nodes.NodeSyncTestSupport.count;
+import static io.pgfleet.controlplane.nodes.NodeSyncTestSupport.deleteUpstreamBehindTheServicesBack;
+import static io.pgfleet.controlplane.nodes.NodeSyncTestSupport.execute;
+import static io.pgfleet.controlplane.nodes.NodeSyncTestSupport.hasDatabase;
+import static io.pgfleet.controlplane.nodes.NodeSyncTestSupport.putUpstreamBehindTheServicesBack;
+import static io.pgfleet.controlplane.nodes.NodeSyncTestSupport.startNode;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+
+/**
+ * Config distribution with real nodes, a real PostgreSQL and the node registry in it: fleet
+ * scoping, admission, NOTIFY from another replica, rejections that outlive a stream, STALE
+ * and DISCONNECTED. Polling is off here (see {@link PollingFallbackTest}).
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresTestResource.class)
+@TestProfile(NodeSyncProfile.class)
+class NodeSyncTest {
+    private static final Duration FEW_SECONDS = Duration.ofSeconds(5);
+
+    @TestHTTPResource("/")
+    URL controlPlane;
+
+    private static String status(String nodeId) {
+        return given().get("/api/v1/nodes/" + nodeId).then().statusCode(200).extract().path("status");
+    }
+
+    @Test
+    void aNodeJoinsTheFleetItsHelloNamesAndGetsOnlyThatFleetsRounds() throws Exception {
+        PostgresServer pg = PostgresTestResource.server();
+        try (FleetNode other = startNode(controlPlane, "other-1", "other");
+             FleetNode regular = startNode(controlPlane, "default-1", "default")) {
+            await(() -> other.agent().connected() && regular.agent().connected(), FEW_SECONDS, "both nodes synced");
+            // Distribution asks for the node's own fleet, at admission and for its snapshot.
+            assertThat(RecordingDesiredState.TOKEN_CHECKS).contains("other", "default");
+            assertThat(RecordingDesiredState.SNAPSHOTS).contains("other", "default");
+
+            // A change to fleet "default" (the interim service announces every change as "default")
+            // starts a round for default's nodes only.
+            RecordingDesiredState.SNAPSHOTS.clear();
+            given().contentType(ContentType.JSON)
+                    .body("{\"host\": \"" + pg.host() + "\", \"port\": " + pg.port() + ", \"dbname\": \"pgfleet\"}")
+                    .put("/api/v1/upstreams/scoped_db").then().statusCode(200);
+            await(() -> hasDatabase(regular, "scoped_db"), FEW_SECONDS, "scoped_db on the default node");
+            Thread.sleep(500);
+            assertThat(hasDatabase(other, "scoped_db")).as("a node of fleet other got fleet default's change").isFalse();
+            assertThat(RecordingDesiredState.SNAPSHOTS).contains("default").doesNotContain("other");
+
+            given().queryParam("fleet", "other").get("/api/v1/nodes").then().statusCode(200)
+                    .body("nodeId", hasItem("other-1")).body("nodeId", not(hasItem("default-1")))
+                    .body("fleet", everyItem(equalTo("other")));
+            given().queryParam("fleet", "default").get("/api/v1/nodes").then().statusCode(200)
+                    .body("nodeId", hasItem("default-1")).body("nodeId", not(hasItem("other-1")));
+            given().get("/api/v1/nodes").then().statusCode(200).body("nodeId", hasItem("default-1")).body("nodeId", hasItem("other-1"));
+            given().get("/api/v1/nodes/other-1").then().statusCode(200)
+                    .body("fleet", equalTo("other")).body("build", equalTo("test")).body("labels.zone", equalTo("test-a"))
+                    .body("status", equalTo("SYNCED"));
+        }
+        given().get("/api/v1/nodes/no-such-node").then().statusCode(404).contentType("application/problem+json")
+                .body("status", equalTo(404));
+    }
+
+    @Test
+    void aNodeOfAnUnknownFleetOrWithABadTokenIsRefused() throws Exception {
+        RecordingDesiredState.FORCED_TOKEN_CHECKS.put("ghost", DesiredState.TokenCheck.UNKNOWN_FLEET);
+        RecordingDesiredState.FORCED_TOKEN_CHECKS.put("locked", DesiredState.TokenCheck.BAD_TOKEN);
+        try (HandPlayedNode ghost = new HandPlayedNode(controlPlane, HandPlayedNode.hello("ghost-1", "ghost", "", 0));
+             HandPlayedNode intruder = new HandPlayedNode(controlPlane, HandPlayedNode.hello("intruder-1", "locked", "s3cret-guess", 0))) {
+            Status unknown = ghost.ended.get(5, TimeUnit.SECONDS);
+            assertThat(unknown.getCode()).isEqualTo(Status.Code.NOT_FOUND);
+            assertThat(unknown.getDescription()).isEqualTo("fleet ghost does not exist");
+            Status bad = intruder.ended.get(5, TimeUnit.SECONDS);
+            assertThat(bad.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(bad.getDescription()).isEqualTo("invalid bootstrap token for fleet locked").doesNotContain("s3cret");
+            assertThat(ghost.pollPush(Duration.ZERO)).isNull();
+            assertThat(intruder.pollPush(Duration.ZERO)).isNull();
+        } finally {
+            RecordingDesiredState.FORCED_TOKEN_CHECKS.clear();
+        }
+        given().get("/api/v1/nodes/ghost-1").then().statusCode(404);
+        given().get("/api/v1/nodes/intruder-1").then().statusCode(404);
+    }
+
+    @Test
+    void aChangeAnotherReplicaCommitsAndNotifiesReachesConnectedNodes() throws Exception {
+        PostgresServer pg = PostgresTestResource.server();
+        try (FleetNode node = startNode(controlPlane, "listen-1", "default")) {
+            await(() -> node.agent().connected(), FEW_SECONDS, "node synced");
+            putUpstreamBehindTheServicesBack("notified_db", pg.host(), pg.port(), true);
+            await(() -> hasDatabase(node, "notified_db"), FEW_SECONDS, "notified_db on the node");
+        }
+    }
+
+    @Test
+    void aRefusedRevisionIsRecordedAndNeverSentAgainAfterAReconnect() throws Exception {
+        PostgresServer pg = PostgresTestResource.server();
+        try {
+            long refused;
+            try (FleetNode node = startNode(controlPlane, "nack-1", "default")) {
+                await(() -> node.agent().connected(), FEW_SECONDS, "node synced");
+                refused = putUpstreamBehindTheServicesBack("broken_db", "", 5432, true);
+                await(() -> "REJECTED".equals(status("nack-1")), FEW_SECONDS, "nack-1 REJECTED");
+                String lastError = given().get("/api/v1/nodes/nack-1").then().extract().path("lastError");
+                assertThat(lastError).isEqualTo("UPSTREAM broken_db revision " + refused + ": upstream host must not be empty");
+                assertThat(count("SELECT count(*) FROM node_rejection WHERE node_id = ? AND kind = 'UPSTREAM' AND name = ? AND revision = ?",
+                        "nack-1", "broken_db", refused)).isEqualTo(1);
+                assertThat(hasDatabase(node, "broken_db")).isFalse();
+            }
+            await(() -> "DISCONNECTED".equals(status("nack-1")), FEW_SECONDS, "nack-1 DISCONNECTED");
+
+            // The same node, restarted (new boot, holding nothing): everything but the refused revision.
+            try (HandPlayedNode again = new HandPlayedNode(controlPlane, HandPlayedNode.hello("nack-1", "default", "", 0))) {
+                ConfigPush first = again.nextPush(FEW_SECONDS);
+                assertThat(first.getUpsertsList()).extracting(r -> r.getKey().getName()).doesNotContain("broken_db");
+                again.ack(first.getGeneration());
+                Thread.sleep(300);
+                assertThat(status("nack-1")).as("still lacks a revision it refused").isEqualTo("REJECTED");
+                // Another round (another change) does not send it either.
+                putUpstreamBehindTheServicesBack("bystander_db", pg.host(), pg.port(), true);
+                ConfigPush second = again.nextPush(FEW_SECONDS);
+                assertThat(second.getUpsertsList()).extracting(r -> r.getKey().getName()).containsExactly("bystander_db");
+                again.ack(second.getGeneration());
+
+                // A newer revision of the resource is sent, and settles the rejection.
+                long fixed = putUpstreamBehindTheServicesBack("broken_db", pg.host(), pg.port(), true);
+                ConfigPush third = again.nextPush(FEW_SECONDS);
+                assertThat(third.getUpsertsList()).extracting(Resource::getRevision).containsExactly(fixed);
+                again.ack(third.getGeneration());
+                await(() -> "SYNCED".equals(status("nack-1")), FEW_SECONDS, "nack-1 SYNCED");
+                assertThat((String) given().get("/api/v1/nodes/nack-1").then().extract().path("lastError")).isEmpty();
+            }
+        } finally {
+            deleteUpstreamBehindTheServicesBack("broken_db");
+            deleteUpstreamBehindTheServicesBack("bystander_db");
+        }
+    }
+
+    @Test
+    void aRejectionRecordedByAnotherReplicaHoldsHereAndTheNodeMovesOver() throws Exception {
+        PostgresServer pg = PostgresTestResource.server();
+        try {
+            // Another replica held moved-1's stream, recorded a rejection, and died.
+            long refused = putUpstreamBehindTheServicesBack("elsewhere_db", pg.host(), pg.port(), false);
+            execute("""
+                    INSERT INTO node (node_id, boot_id, fleet, connected, replica, last_seen, applied_generation, rejected, last_error)
+                    VALUES ('moved-1', 'old-boot', 'default', true, 'dead-replica', now() - interval '1 minute', ?, true, 'x')
+                    """, refused);
+            execute("INSERT INTO node_rejection (node_id, kind, name, revision, reason) VALUES ('moved-1', 'UPSTREAM', 'elsewhere_db', ?, 'refused elsewhere')",
+                    refused);
+            assertThat(status("moved-1")).isEqualTo("DISCONNECTED");
+
+            try (HandPlayedNode moved = new HandPlayedNode(controlPlane, HandPlayedNode.hello("moved-1", "default", "", 0))) {
+                ConfigPush first = moved.nextPush(FEW_SECONDS);
+                assertThat(first.getUpsertsList()).extracting(r -> r.getKey().getName()).doesNotContain("elsewhere_db");
+                moved.ack(first.getGeneration());
+                await(() -> "REJECTED".equals(status("moved-1")), FEW_SECONDS, "moved-1 REJECTED");
+                given().get("/api/v1/nodes/moved-1").then()
+                        .body("lastError", equalTo("UPSTREAM elsewhere_db revision " + refused + ": refused elsewhere"));
+                assertThat(count("SELECT count(*) FROM node WHERE node_id = 'moved-1' AND replica <> 'dead-replica' AND connected"))
+                        .isEqualTo(1);
+            }
+        } finally {
+            deleteUpstreamBehindTheServicesBack("elsewhere_db");
+        }
+    }
+
+    @Test
+    void aPushNotAcknowledgedInTimeMakesTheNodeStale() throws Exception {
+        try (HandPlayedNode silent = new HandPlayedNode(controlPlane, HandPlayedNode.hello("silent-1", "default", "", 0))) {
+            ConfigPush push = silent.nextPush(FEW_SECONDS);
+            assertThat(status("silent-1")).isEqualTo("SYNCED"); // within the ack timeout (2 s in this profile)
+            await(() -> "STALE".equals(status("silent-1")), FEW_SECONDS, "silent-1 STALE");
+            silent.ack(push.getGeneration());
+            await(() -> "SYNCED".equals(status("silent-1")), FEW_SECONDS, "silent-1 SYNCED after its ACK");
+            given().get("/api/v1/nodes/silent-1").then().body("appliedGeneration", equalTo((int) push.getGeneration()));
+        }
+        await(() -> "DISCONNECTED".equals(status("silent-1")), FEW_SECONDS, "silent-1 DISCONNECTED after its stream ended");
+    }
+
+    @Test
+    void aNodeWhoseReplicaStoppedItsHeartbeatIsDisconnected() throws Exception {
+        try (FleetNode node = startNode(controlPlane, "orphan-1", "default")) {
+            await(() -> "SYNCED".equals(status("orphan-1")), FEW_SECONDS, "orphan-1 SYNCED");
+            // Longer than three heartbeats (1 s here): the heartbeat keeps it connected.
+            Thread.sleep(3500);
+            assertThat(status("orphan-1")).isEqualTo("SYNCED");
+            // The replica holding the stream dies: its heartbeat stops.
+            assertThat(execute("UPDATE node SET replica = 'dead-replica', last_seen = now() - interval '4 seconds' WHERE node_id = ?",
+                    "orphan-1")).isEqualTo(1);
+            assertThat(status("orphan-1")).isEqualTo("DISCONNECTED");
+            Thread.sleep(1500);
+            assertThat(status("orphan-1")).as("this replica no longer refreshes it").isEqualTo("DISCONNECTED");
+        }
+    }
+
+    @Test
+    void aPushNeverCarriesAGenerationBelowWhatTheNodeApplied() throws Exception {
+        PostgresServer pg = PostgresTestResource.server();
+        try (HandPlayedNode ahead = new HandPlayedNode(controlPlane, HandPlayedNode.hello("ahead-1", "default", "", 1_000_000))) {
+            ConfigPush first = ahead.nextPush(FEW_SECONDS);
+            assertThat(first.getGeneration()).isGreaterThanOrEqualTo(1_000_000);
+            ahead.ack(first.getGeneration());
+            putUpstreamBehindTheServicesBack("ahead_db", pg.host(), pg.port(), true);
+            ConfigPush second = ahead.nextPush(FEW_SECONDS);
+            assertThat(second.getGeneration()).isGreaterThan(first.getGeneration());
+            assertThat(second.getUpsertsList()).extracting(r -> r.getKey().getType()).containsExactly(ResourceType.UPSTREAM);
+            ahead.ack(second.getGeneration());
+        } finally {
+            deleteUpstreamBehindTheServicesBack("ahead_db");
+        }
+    }
+}
