@@ -107,8 +107,7 @@ public class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
     @Override
     public void listNodes(ListNodesRequest request, StreamObserver<ListNodesResponse> response) {
         respond(response, () -> ListNodesResponse.newBuilder()
-                .addAllNodes(registry.list().stream()
-                        .filter(n -> request.getFleet().isEmpty() || request.getFleet().equals(n.fleet()))
+                .addAllNodes(registry.list(request.getFleet().isEmpty() ? null : request.getFleet()).stream()
                         .map(AdminGrpcService::nodeInfo).toList()).build());
     }
 
