@@ -34,14 +34,17 @@ class ImportApiTest {
                 given().contentType(ContentType.JSON).body(body).post("/api/v1/fleets/" + name + "/import?dryRun=true")
                         .then().statusCode(200).body("dryRun", equalTo(true));
                 given().get("/api/v1/fleets/" + name + "/upstreams").then().statusCode(200).body("size()", equalTo(0));
-                long revision = given().contentType(ContentType.JSON).body(body).post("/api/v1/fleets/" + name + "/import")
-                        .then().statusCode(200).body(not(containsString("SCRAM-SHA-256$")))
-                        .extract().jsonPath().getLong("revision");
+                io.restassured.path.json.JsonPath result = given().contentType(ContentType.JSON).body(body)
+                        .post("/api/v1/fleets/" + name + "/import")
+                        .then().statusCode(200).body(not(containsString("SCRAM-SHA-256$"))).extract().jsonPath();
+                long revision = result.getLong("revision");
+                assertThat(result.getList("changes")).as(seed.file()).isNotEmpty();
                 assertThat(revision).as(seed.file()).isPositive();
                 given().get("/api/v1/revisions?fleet=" + name + "&limit=1").then()
                         .body("[0].revision", equalTo((int) revision))
                         .body("[0].summary", containsString("import pgbouncer.ini"));
-                assertThat(given().get("/api/v1/fleets/" + name + "/upstreams").jsonPath().getList("name")).as(seed.file()).isNotEmpty();
+                int upstreams = given().get("/api/v1/fleets/" + name + "/upstreams").jsonPath().getList("name").size();
+                assertThat(upstreams).as(seed.file()).isEqualTo(ImportedDatabases.count(ini));
             }
         }
         assertThat(fleet).as("seed configs imported").isEqualTo(4);
