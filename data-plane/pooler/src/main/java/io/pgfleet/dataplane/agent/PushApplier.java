@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * refused one, and swaps the resulting config in as a whole. Pushes arrive one at a time
  * from the agent's stream, so no two applies overlap.
  *
- * <p>Two kinds of refusal: a resource invalid on its own is not taken at all (the node
+ * <p>Two kinds of refusal: a resource invalid on its own, or beyond this node's limits
+ * ({@link NodeLimits}), is not taken at all (the node
  * keeps its previous revision, if any). A valid resource whose reference dangles (a route
  * to an upstream the node does not hold, a missing pool or server_user) is held but not
  * served until the reference resolves, unless its previous revision was served: then that
@@ -28,6 +29,7 @@ import java.util.function.Consumer;
 public final class PushApplier {
     private final ConfigHolder config;
     private final Consumer<ConfigPush> onApplied;
+    private final NodeLimits limits;
     private volatile ResourceSet current = ResourceSet.EMPTY;
     private Map<ResourceKey, String> unserved = Map.of();
     private volatile long appliedGeneration;
@@ -39,8 +41,13 @@ public final class PushApplier {
 
     /** @param onApplied gets what the node holds after every applied push (e.g. to write a snapshot) */
     public PushApplier(ConfigHolder config, Consumer<ConfigPush> onApplied) {
+        this(config, onApplied, NodeLimits.ofThisProcess());
+    }
+
+    PushApplier(ConfigHolder config, Consumer<ConfigPush> onApplied, NodeLimits limits) {
         this.config = config;
         this.onApplied = onApplied;
+        this.limits = limits;
     }
 
     /** Applies what is valid and returns what was refused (empty: the whole push was applied). */
@@ -53,6 +60,9 @@ public final class PushApplier {
         List<Rejection> rejections = new ArrayList<>();
         for (Resource resource : push.getUpsertsList()) {
             String problem = ResourceValidator.problem(resource);
+            if (problem == null) {
+                problem = limits.problem(resource); // valid everywhere, but not on this node
+            }
             if (problem == null) {
                 next.put(resource.getKey(), resource);
                 pushed.put(resource.getKey(), resource);

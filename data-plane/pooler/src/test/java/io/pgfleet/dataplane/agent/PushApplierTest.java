@@ -44,4 +44,22 @@ class PushApplierTest {
         assertThat(config.current().database("app").hosts().getFirst().host()).isEqualTo("db");
         assertThat(applier.appliedGeneration()).isEqualTo(5);
     }
+
+    @Test
+    void aFleetMaxClientConnBeyondThisNodesOpenFileLimitIsRefusedAndTheLastGoodOneStays() {
+        PushApplier small = new PushApplier(config, held -> {
+        }, new NodeLimits(1024));
+        assertThat(small.apply(push(1, Resources.pool("fleet", 1, Resources.poolBody(io.pgfleet.proto.v1.PoolScope.FLEET).setMaxClientConn(500))))).isEmpty();
+        assertThat(config.current().pooler().maxClientConn()).isEqualTo(500);
+
+        List<Rejection> rejections = small.apply(push(2, Resources.pool("fleet", 2,
+                Resources.poolBody(io.pgfleet.proto.v1.PoolScope.FLEET).setMaxClientConn(100_000))));
+        assertThat(rejections).singleElement().satisfies(r -> {
+            assertThat(r.getKey().getName()).isEqualTo("fleet");
+            assertThat(r.getRevision()).isEqualTo(2);
+            assertThat(r.getReason()).contains("max_client_conn 100000").contains("open-file limit is 1024");
+        });
+        assertThat(config.current().pooler().maxClientConn()).as("last good").isEqualTo(500);
+        assertThat(small.appliedGeneration()).isEqualTo(2);
+    }
 }
