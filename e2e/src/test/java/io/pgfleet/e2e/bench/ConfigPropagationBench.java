@@ -109,7 +109,7 @@ public final class ConfigPropagationBench {
             long wallNanos = System.nanoTime() - wallStart;
             Duration cpu = controlPlane.cpuTime().minus(cpuBefore);
 
-            String results = report(histogram, beforeResponse, cpu, Duration.ofNanos(wallNanos));
+            String results = report(histogram, beforeResponse, cpu, Duration.ofNanos(wallNanos), upstream.description());
             System.out.println();
             System.out.println(results);
             if (writeDoc) {
@@ -209,7 +209,7 @@ public final class ConfigPropagationBench {
 
     // ---------------------------------------------------------------- the report
 
-    private String report(Histogram h, int beforeResponse, Duration cpu, Duration wall) {
+    private String report(Histogram h, int beforeResponse, Duration cpu, Duration wall, String change) {
         StringBuilder out = new StringBuilder();
         out.append("### Machine and settings\n\n");
         out.append("- date: ").append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
@@ -219,7 +219,8 @@ public final class ConfigPropagationBench {
                 .append(" cores (nproc); JDK: ").append(System.getProperty("java.version")).append('\n');
         out.append("- ").append(nodeCount).append(" simulated nodes (gRPC Sync clients in one JVM, one channel each), ")
                 .append(changes).append(" measured changes after ").append(warmup).append(" warm-up ones, one at a time; ")
-                .append("control plane JVM options: `").append(cpJavaOptions).append("`\n\n");
+                .append("control plane JVM options: `").append(cpJavaOptions).append("`\n");
+        out.append("- the change: ").append(change).append("\n\n");
         out.append("| changes | nodes | p50 | p90 | p99 | max | mean | control-plane CPU | CPU per change | p99 < 1 s |\n");
         out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|\n");
         long p99 = h.getValueAtPercentile(99);
