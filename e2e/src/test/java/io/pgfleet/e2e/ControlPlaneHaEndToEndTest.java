@@ -52,6 +52,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ControlPlaneHaEndToEndTest {
     private static final Duration STARTUP = Duration.ofSeconds(90);
     private static final Duration SYNC = Duration.ofSeconds(30);
+    /**
+     * For nodes that must first (re)connect: a node's agent backs off up to 30 s between
+     * attempts while no control plane answers, so after an outage it may wait that long.
+     */
+    private static final Duration RECONNECT = Duration.ofSeconds(30).plus(SYNC);
     private static final String FLEET = "default";
     private static final String DATABASE = "app";      // the name clients use: the upstream's name
     private static final String SERVER_DB = "appdb";   // the real database behind it
@@ -242,7 +247,8 @@ class ControlPlaneHaEndToEndTest {
 
         long revision = putUpstream(api, upstreamSpec(4)).expect(200).revision();
         latestRevision = revision;
-        awaitNodes(api, "all nodes SYNCED through the surviving replica at revision " + revision, syncedAtLeast(revision));
+        awaitNodes(api, RECONNECT, "all nodes SYNCED through the surviving replica at revision " + revision,
+                syncedAtLeast(revision));
         for (NodeProcess node : nodes.values()) {
             assertServesNewClients(node);
             for (Connection c : idleClients.get(node.nodeId())) {
@@ -291,7 +297,7 @@ class ControlPlaneHaEndToEndTest {
         replicaB.awaitReady(STARTUP);
         long latest = latestRevision;
         for (ControlPlaneProcess replica : List.of(replicaA, replicaB)) {
-            awaitNodes(replica.adminApi(), "all nodes SYNCED at the latest revision " + latest + " seen by " + replica.name(),
+            awaitNodes(replica.adminApi(), RECONNECT, "all nodes SYNCED at the latest revision " + latest + " seen by " + replica.name(),
                     n -> "SYNCED".equals(n.path("status").asText()) && n.path("appliedGeneration").asLong() == latest);
         }
 
@@ -329,11 +335,15 @@ class ControlPlaneHaEndToEndTest {
 
     /**
      * Polls GET /api/v1/nodes?fleet= until every node of this test matches; returns them by id.
-     * Fails with the last answer when {@link #SYNC} passes first. A replica that does not
+     * Fails with the last answer when {@code within} ({@link #SYNC} unless given) passes first. A replica that does not
      * answer (yet) is polled again.
      */
     private Map<String, JsonNode> awaitNodes(Api api, String description, Predicate<JsonNode> condition) {
-        long deadline = System.nanoTime() + SYNC.toNanos();
+        return awaitNodes(api, SYNC, description, condition);
+    }
+
+    private Map<String, JsonNode> awaitNodes(Api api, Duration within, String description, Predicate<JsonNode> condition) {
+        long deadline = System.nanoTime() + within.toNanos();
         String last = "no answer yet";
         while (true) {
             try {
@@ -352,7 +362,7 @@ class ControlPlaneHaEndToEndTest {
                 last = e.toString();
             }
             if (System.nanoTime() >= deadline) {
-                throw new AssertionError("not within " + SYNC + ": " + description + "; last GET " + api.baseUrl()
+                throw new AssertionError("not within " + within + ": " + description + "; last GET " + api.baseUrl()
                         + "/api/v1/nodes: " + last);
             }
             sleep(100);
