@@ -213,8 +213,7 @@ class ControlPlaneHaEndToEndTest {
     void c_aChangeTheNodesRejectIsReportedAndTheLastGoodConfigKeepsServing() throws Exception {
         requireSteps(2);
         Api api = replicaA.adminApi();
-        long badRevision = writeUpstreamBehindTheApisBack(DATABASE, "{\"host\": \"" + postgres.host()
-                + "\", \"port\": 70000, \"dbname\": \"" + SERVER_DB + "\", \"pool\": {\"pool_mode\": \"transaction\", \"default_pool_size\": 5}}");
+        long badRevision = writeUpstreamPortBehindTheApisBack(DATABASE, 70000);
         latestRevision = Math.max(latestRevision, badRevision);
 
         Map<String, JsonNode> rejected = awaitNodes(api, "all nodes REJECTED revision " + badRevision + " with a reason",
@@ -370,20 +369,19 @@ class ControlPlaneHaEndToEndTest {
     }
 
     /**
-     * INTEGRATOR: finish against the issue-5 migrations in control-plane/src/main/resources/db/migration.
-     *
-     * <p>Writes an upstream's spec straight into the control plane's database, past the API's
+     * Writes an upstream's port straight into the control plane's database, past the API's
      * validation (which runs the node's own validator and would answer 400), as one new
-     * revision, and tells the replicas as a committed change does (NOTIFY
-     * {@code pgfleet_config}, payload {@code <fleet>:<revision>}, see ConfigChanged). The
-     * spec here has port 70000, which the node's ResourceValidator refuses
-     * ("upstream port 70000 is out of range 1-65535").
+     * revision with its audit row, and tells the replicas as a committed change does (NOTIFY
+     * {@code pgfleet_config}, payload {@code <fleet>:<revision>}, see ConfigChanged). A port
+     * of 70000 is what the node's ResourceValidator refuses ("upstream port 70000 is out of
+     * range 1-65535").
      *
-     * <p>The table and column names below are a guess written before the schema landed:
-     * replace the UPDATE with the real one (and add the audit row if replicas read changes
-     * from it). Returns the revision taken.
+     * <p>INTEGRATOR: written against V2__versioned_desired_state.sql as committed on main at
+     * d74963d (desired_resource with the normalized spec {"hosts": [{"host", "port"}], ...},
+     * config_change as the audit trail) while this branch still had only V1; check it against
+     * the merged migrations. Returns the revision taken.
      */
-    private long writeUpstreamBehindTheApisBack(String name, String specJson) throws SQLException {
+    private long writeUpstreamPortBehindTheApisBack(String name, int port) throws SQLException {
         try (Connection c = DriverManager.getConnection(controlPlaneSettings.jdbcUrl(), controlPlaneSettings.dbUser(),
                 controlPlaneSettings.dbPassword())) {
             c.setAutoCommit(false);
@@ -392,15 +390,26 @@ class ControlPlaneHaEndToEndTest {
                 rs.next();
                 revision = rs.getLong(1);
             }
-            // ASSUMED SCHEMA: one row per resource (fleet, kind, name) with a jsonb spec and its revision.
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE resource SET spec = ?::jsonb, revision = ? WHERE fleet = ? AND kind = 'upstream' AND name = ?")) {
-                ps.setString(1, specJson);
-                ps.setLong(2, revision);
-                ps.setString(3, FLEET);
-                ps.setString(4, name);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    WITH old AS (
+                        SELECT fleet, kind, name, spec FROM desired_resource
+                        WHERE fleet = ? AND kind = 'upstream' AND name = ? FOR UPDATE),
+                    changed AS (
+                        UPDATE desired_resource d SET spec = jsonb_set(d.spec, '{hosts,0,port}', to_jsonb(?::int)),
+                               revision = ?, updated_at = now(), updated_by = 'e2e-direct-write'
+                        FROM old WHERE d.fleet = old.fleet AND d.kind = old.kind AND d.name = old.name
+                        RETURNING d.fleet, d.kind, d.name, d.spec)
+                    INSERT INTO config_change (revision, fleet, kind, name, action, actor, summary, before, after)
+                    SELECT ?, changed.fleet, changed.kind, changed.name, 'update', 'e2e-direct-write',
+                           'e2e: a change only a node can refuse', old.spec, changed.spec
+                    FROM changed JOIN old USING (fleet, kind, name)""")) {
+                ps.setString(1, FLEET);
+                ps.setString(2, name);
+                ps.setInt(3, port);
+                ps.setLong(4, revision);
+                ps.setLong(5, revision);
                 if (ps.executeUpdate() != 1) {
-                    throw new IllegalStateException("INTEGRATOR: the direct write found no upstream row; adapt it to the schema");
+                    throw new IllegalStateException("the direct write found no upstream " + name + " in desired_resource");
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
