@@ -83,7 +83,7 @@ class ControlPlaneHaEndToEndTest {
 
     @BeforeAll
     void startFleet() {
-        Path work = E2e.workDir(getClass().getSimpleName());
+        Path work = E2e.freshWorkDir(getClass().getSimpleName());
         postgres = E2ePostgres.start();
         String controlPlaneDbPassword = E2e.randomToken(18);
         postgres.createUserAndDatabase("pgfleet", controlPlaneDbPassword, "pgfleet");

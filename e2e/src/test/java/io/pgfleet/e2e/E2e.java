@@ -55,6 +55,20 @@ public final class E2e {
         return dir;
     }
 
+    /**
+     * Like {@link #workDir(String)}, emptied first: logs and node snapshots of an earlier run
+     * (sealed with another key) must not leak into this one.
+     */
+    public static Path freshWorkDir(String name) {
+        Path dir = workDir(name);
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(dir)).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
+
     /** Base64 of {@code bytes} random bytes: secrets keys, tokens, passwords. */
     public static String randomBase64(int bytes) {
         byte[] value = new byte[bytes];

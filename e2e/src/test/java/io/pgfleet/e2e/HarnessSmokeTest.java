@@ -32,7 +32,7 @@ class HarnessSmokeTest {
 
     @BeforeAll
     static void startFleet() {
-        Path work = E2e.workDir("HarnessSmokeTest");
+        Path work = E2e.freshWorkDir("HarnessSmokeTest");
         postgres = E2ePostgres.start();
         String cpPassword = E2e.randomToken(18);
         postgres.createUserAndDatabase("pgfleet", cpPassword, "pgfleet");

@@ -61,7 +61,7 @@ public final class ConfigPropagationBench {
     }
 
     private int run() throws Exception {
-        Path work = E2e.workDir("config-propagation");
+        Path work = E2e.freshWorkDir("config-propagation");
         log("work directory (logs): " + work);
         PostgresServer postgres = null;
         ControlPlaneProcess controlPlane = null;
