@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * /api/v1/upstreams/{name}, no auth): PostgreSQL, one control-plane process, one node
  * process, psql through the node, kill -9 and restart of the control plane.
  */
-//@Disabled("harness smoke test against the pre-issue-5 REST API; ControlPlaneHaEndToEndTest supersedes it")
+@Disabled("harness smoke test against the pre-issue-5 REST API; ControlPlaneHaEndToEndTest supersedes it")
 class HarnessSmokeTest {
     private static final Duration STARTUP = Duration.ofSeconds(90);
     private static PostgresServer postgres;
