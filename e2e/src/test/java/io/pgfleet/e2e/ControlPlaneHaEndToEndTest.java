@@ -66,6 +66,7 @@ class ControlPlaneHaEndToEndTest {
 
     private PostgresServer postgres;
     private ControlPlaneProcess.Settings controlPlaneSettings;
+    private Path workDir;
     private ControlPlaneProcess replicaA;
     private ControlPlaneProcess replicaB;
     private final Map<String, NodeProcess> nodes = new LinkedHashMap<>();
@@ -84,6 +85,7 @@ class ControlPlaneHaEndToEndTest {
     @BeforeAll
     void startFleet() {
         Path work = E2e.freshWorkDir(getClass().getSimpleName());
+        workDir = work;
         postgres = E2ePostgres.start();
         String controlPlaneDbPassword = E2e.randomToken(18);
         postgres.createUserAndDatabase("pgfleet", controlPlaneDbPassword, "pgfleet");
@@ -213,12 +215,16 @@ class ControlPlaneHaEndToEndTest {
     void c_aChangeTheNodesRejectIsReportedAndTheLastGoodConfigKeepsServing() throws Exception {
         requireSteps(2);
         Api api = replicaA.adminApi();
-        long badRevision = writeUpstreamPortBehindTheApisBack(DATABASE, 70000);
+        // Valid for the control plane (it runs the node's validator), but more clients than
+        // any node's open-file limit allows: only the nodes can refuse it (NodeLimits).
+        long badRevision = api.put("/api/v1/fleets/" + FLEET, "{\"pool\": {\"max_client_conn\": 2000000000}}")
+                .expect(200).revision();
         latestRevision = Math.max(latestRevision, badRevision);
 
         Map<String, JsonNode> rejected = awaitNodes(api, "all nodes REJECTED revision " + badRevision + " with a reason",
                 n -> "REJECTED".equals(n.path("status").asText()) && !n.path("lastError").asText("").isBlank());
-        rejected.values().forEach(n -> assertThat(n.path("lastError").asText()).as(n.toString()).contains("70000"));
+        rejected.values().forEach(n -> assertThat(n.path("lastError").asText()).as(n.toString())
+                .contains("revision " + badRevision).contains("max_client_conn 2000000000").contains("open-file limit"));
 
         // The last good config still serves, old and new clients alike.
         for (NodeProcess node : nodes.values()) {
@@ -228,8 +234,8 @@ class ControlPlaneHaEndToEndTest {
             }
         }
 
-        // A good revision clears the rejection.
-        long repaired = putUpstream(api, upstreamSpec(5)).expect(200).revision();
+        // A good revision of the refused resource clears the rejection.
+        long repaired = api.put("/api/v1/fleets/" + FLEET, "{\"pool\": {\"max_client_conn\": 1000}}").expect(200).revision();
         assertThat(repaired).isGreaterThan(badRevision);
         latestRevision = repaired;
         awaitNodes(api, "all nodes SYNCED again at revision " + repaired, syncedAtLeast(repaired));
@@ -314,6 +320,24 @@ class ControlPlaneHaEndToEndTest {
 
     // ---------------------------------------------------------------- REST
 
+    @Test
+    @Order(7)
+    void g_noSecretReachedAnyLog() throws Exception {
+        requireSteps(6);
+        try (var files = java.nio.file.Files.list(workDir)) {
+            List<Path> logs = files.filter(f -> f.toString().endsWith(".log")).toList();
+            assertThat(logs).as("logs of 2 control planes and 3 nodes").hasSizeGreaterThanOrEqualTo(5);
+            for (Path log : logs) {
+                String text = java.nio.file.Files.readString(log);
+                assertThat(text).as(log.getFileName().toString())
+                        .doesNotContain(PASSWORD)
+                        .doesNotContain(controlPlaneSettings.adminToken())
+                        .doesNotContain(controlPlaneSettings.secretsKey())
+                        .doesNotContain(controlPlaneSettings.dbPassword());
+            }
+        }
+    }
+
     private static String path(String kind, String name) {
         return "/api/v1/fleets/" + FLEET + "/" + kind + "/" + name;
     }
@@ -381,47 +405,6 @@ class ControlPlaneHaEndToEndTest {
      * config_change as the audit trail) while this branch still had only V1; check it against
      * the merged migrations. Returns the revision taken.
      */
-    private long writeUpstreamPortBehindTheApisBack(String name, int port) throws SQLException {
-        try (Connection c = DriverManager.getConnection(controlPlaneSettings.jdbcUrl(), controlPlaneSettings.dbUser(),
-                controlPlaneSettings.dbPassword())) {
-            c.setAutoCommit(false);
-            long revision;
-            try (ResultSet rs = c.createStatement().executeQuery("SELECT nextval('config_revision')")) {
-                rs.next();
-                revision = rs.getLong(1);
-            }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    WITH old AS (
-                        SELECT fleet, kind, name, spec FROM desired_resource
-                        WHERE fleet = ? AND kind = 'upstream' AND name = ? FOR UPDATE),
-                    changed AS (
-                        UPDATE desired_resource d SET spec = jsonb_set(d.spec, '{hosts,0,port}', to_jsonb(?::int)),
-                               revision = ?, updated_at = now(), updated_by = 'e2e-direct-write'
-                        FROM old WHERE d.fleet = old.fleet AND d.kind = old.kind AND d.name = old.name
-                        RETURNING d.fleet, d.kind, d.name, d.spec)
-                    INSERT INTO config_change (revision, fleet, kind, name, action, actor, summary, before, after)
-                    SELECT ?, changed.fleet, changed.kind, changed.name, 'update', 'e2e-direct-write',
-                           'e2e: a change only a node can refuse', old.spec, changed.spec
-                    FROM changed JOIN old USING (fleet, kind, name)""")) {
-                ps.setString(1, FLEET);
-                ps.setString(2, name);
-                ps.setInt(3, port);
-                ps.setLong(4, revision);
-                ps.setLong(5, revision);
-                if (ps.executeUpdate() != 1) {
-                    throw new IllegalStateException("the direct write found no upstream " + name + " in desired_resource");
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-                ps.setString(1, "pgfleet_config");
-                ps.setString(2, FLEET + ":" + revision);
-                ps.execute();
-            }
-            c.commit();
-            return revision;
-        }
-    }
-
     // ---------------------------------------------------------------- clients
 
     private static Connection connect(NodeProcess node) throws SQLException {

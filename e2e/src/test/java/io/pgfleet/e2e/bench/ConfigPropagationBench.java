@@ -170,25 +170,16 @@ public final class ConfigPropagationBench {
         }
     }
 
-    /** The change the bench makes, through the documented API or, before issue 5 lands, the old one. */
-    private record Changes(Api api, PostgresServer postgres, boolean fleetApi) {
+    /** The change the bench makes: one upstream's pool size, alternating, so every change reaches every node. */
+    private record Changes(Api api, PostgresServer postgres) {
         static Changes detect(Api api, PostgresServer postgres) {
-            Changes documented = new Changes(api, postgres, true);
-            Api.Response probe = documented.put(0);
-            if (probe.status() == 200 || probe.status() == 201) {
-                return documented;
-            }
-            if (probe.status() == 404 || probe.status() == 405) {
-                Changes legacy = new Changes(api, postgres, false);
-                legacy.put(0).expectSuccess();
-                return legacy;
-            }
-            throw new IllegalStateException("PUT of the bench upstream answered " + probe.status() + ": " + probe.body());
+            Changes changes = new Changes(api, postgres);
+            changes.put(0).expectSuccess();
+            return changes;
         }
 
         String description() {
-            return fleetApi ? "PUT /api/v1/fleets/default/upstreams/bench, default_pool_size alternating 10/11"
-                    : "PUT /api/v1/upstreams/bench (pre-issue-5 API, no pools: dbname alternating)";
+            return "PUT /api/v1/fleets/default/upstreams/bench, default_pool_size alternating 10/11";
         }
 
         /** Makes change number {@code index} and returns its revision. */
@@ -197,13 +188,9 @@ public final class ConfigPropagationBench {
         }
 
         private Api.Response put(int index) {
-            if (fleetApi) {
-                ObjectNode spec = Api.object().put("host", postgres.host()).put("port", postgres.port()).put("dbname", "benchdb");
-                spec.putObject("pool").put("pool_mode", "transaction").put("default_pool_size", 10 + index % 2);
-                return api.put("/api/v1/fleets/" + FLEET + "/upstreams/bench", spec);
-            }
-            return api.put("/api/v1/upstreams/bench", Map.of("host", postgres.host(), "port", postgres.port(),
-                    "dbname", index % 2 == 0 ? "benchdb" : "benchdb_b"));
+            ObjectNode spec = Api.object().put("host", postgres.host()).put("port", postgres.port()).put("dbname", "benchdb");
+            spec.putObject("pool").put("pool_mode", "transaction").put("default_pool_size", 10 + index % 2);
+            return api.put("/api/v1/fleets/" + FLEET + "/upstreams/bench", spec);
         }
     }
 
