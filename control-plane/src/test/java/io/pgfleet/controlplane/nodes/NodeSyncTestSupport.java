@@ -4,7 +4,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgfleet.controlplane.PostgresTestResource;
+import io.pgfleet.controlplane.TestTokens;
 import io.pgfleet.dataplane.FleetNode;
 import io.pgfleet.dataplane.PoolerSettings;
 import io.pgfleet.dataplane.agent.AgentSettings;
@@ -15,6 +18,7 @@ import io.pgfleet.proto.v1.Hello;
 import io.pgfleet.proto.v1.NodeIdentity;
 import io.pgfleet.proto.v1.NodeMessage;
 import io.pgfleet.proto.v1.NodeServiceGrpc;
+import io.restassured.http.ContentType;
 
 import java.net.URL;
 import java.sql.Connection;
@@ -23,6 +27,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -30,20 +35,42 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-/** Nodes, a node played by hand over gRPC, and a plain database connection ("another replica"). */
+import static org.hamcrest.Matchers.anyOf;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * Nodes, a node played by hand over gRPC, the REST API as the admin, and a plain database
+ * connection ("another replica").
+ */
 final class NodeSyncTestSupport {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private NodeSyncTestSupport() {
     }
 
     static FleetNode startNode(URL controlPlane, String nodeId, String fleet) throws InterruptedException {
+        return startNode(controlPlane, nodeId, fleet, "");
+    }
+
+    /** A real node of {@code fleet} presenting {@code bootstrapToken} ("" for none). */
+    static FleetNode startNode(URL controlPlane, String nodeId, String fleet, String bootstrapToken) throws InterruptedException {
         NodeIdentity identity = NodeIdentity.newBuilder().setNodeId(nodeId).setBootId(UUID.randomUUID().toString())
                 .setFleet(fleet).setBuild("test").putLabels("zone", "test-a").build();
         return FleetNode.start(PoolerSettings.defaults("127.0.0.1", 0),
-                new AgentSettings(controlPlane.getHost() + ":" + controlPlane.getPort(), true, identity, "", Duration.ofSeconds(1)));
+                new AgentSettings(controlPlane.getHost() + ":" + controlPlane.getPort(), true, identity, bootstrapToken,
+                        Duration.ofSeconds(1)));
     }
 
     static boolean hasDatabase(FleetNode node, String database) {
         return node.config().current().databases().containsKey(database);
+    }
+
+    static Set<String> databases(FleetNode node) {
+        return node.config().current().databases().keySet();
+    }
+
+    static Set<String> users(FleetNode node) {
+        return node.config().current().users().keySet();
     }
 
     static void await(BooleanSupplier condition, Duration within, String what) throws InterruptedException {
@@ -56,66 +83,120 @@ final class NodeSyncTestSupport {
         }
     }
 
+    /**
+     * Asserts that {@code condition} holds at every look for the whole of {@code during}: for
+     * what must stay true (or keep not happening) over a span of time, not just at its end.
+     */
+    static void holds(BooleanSupplier condition, Duration during, String what) throws InterruptedException {
+        long end = System.nanoTime() + during.toNanos();
+        do {
+            if (!condition.getAsBoolean()) {
+                throw new AssertionError("no longer true: " + what);
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < end);
+        if (!condition.getAsBoolean()) {
+            throw new AssertionError("no longer true: " + what);
+        }
+    }
+
     static Connection database() throws SQLException {
         return DriverManager.getConnection(PostgresTestResource.server().jdbcUrl("pgfleet"), "pgfleet", "pgfleet-test-password");
     }
 
     /**
-     * Writes an upstream row of the interim desired state directly, with a new revision, as
-     * another replica would; with {@code notify}, sends that replica's NOTIFY in the same
-     * transaction. Returns the revision.
+     * Writes an upstream of {@code fleet} as another replica's FleetService would, bypassing
+     * this replica's service (and its validation): in one transaction, under the fleet's
+     * advisory lock, a new revision from {@code config_revision}, the {@code desired_resource}
+     * row in its stored form, and the {@code config_change} row that makes the revision the
+     * fleet's generation (see FleetService.snapshot); with {@code notify}, also that replica's
+     * NOTIFY. Returns the revision.
      */
-    static long putUpstreamBehindTheServicesBack(String name, String host, int port, boolean notify) throws SQLException {
+    static long putUpstreamBehindTheServicesBack(String fleet, String name, String host, int port, boolean notify)
+            throws SQLException {
+        ObjectNode spec = JSON.createObjectNode();
+        spec.putArray("hosts").addObject().put("host", host).put("port", port);
+        spec.put("dbname", name);
         try (Connection c = database()) {
             c.setAutoCommit(false);
-            long revision;
-            try (ResultSet rs = c.createStatement().executeQuery("SELECT nextval('config_revision')")) {
-                rs.next();
-                revision = rs.getLong(1);
+            try {
+                try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('pgfleet.fleet.' || ?))")) {
+                    s.setString(1, fleet);
+                    s.executeQuery().close();
+                }
+                long revision;
+                try (ResultSet rs = c.createStatement().executeQuery("SELECT nextval('config_revision')")) {
+                    rs.next();
+                    revision = rs.getLong(1);
+                }
+                String before = null;
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT spec::text FROM desired_resource WHERE fleet = ? AND kind = 'upstream' AND name = ?")) {
+                    s.setString(1, fleet);
+                    s.setString(2, name);
+                    try (ResultSet rs = s.executeQuery()) {
+                        if (rs.next()) {
+                            before = rs.getString(1);
+                        }
+                    }
+                }
+                try (PreparedStatement s = c.prepareStatement("""
+                        INSERT INTO config_change (revision, fleet, kind, name, action, actor, summary, before, after)
+                        VALUES (?, ?, 'upstream', ?, ?, 'another-replica', ?, ?::jsonb, ?::jsonb)
+                        """)) {
+                    String action = before == null ? "create" : "update";
+                    s.setLong(1, revision);
+                    s.setString(2, fleet);
+                    s.setString(3, name);
+                    s.setString(4, action);
+                    s.setString(5, action + " upstream " + name);
+                    s.setString(6, before);
+                    s.setString(7, spec.toString());
+                    s.executeUpdate();
+                }
+                try (PreparedStatement s = c.prepareStatement("""
+                        INSERT INTO desired_resource (fleet, kind, name, spec, revision, updated_by)
+                        VALUES (?, 'upstream', ?, ?::jsonb, ?, 'another-replica')
+                        ON CONFLICT (fleet, kind, name) DO UPDATE SET spec = EXCLUDED.spec, revision = EXCLUDED.revision,
+                            updated_at = now(), updated_by = EXCLUDED.updated_by
+                        """)) {
+                    s.setString(1, fleet);
+                    s.setString(2, name);
+                    s.setString(3, spec.toString());
+                    s.setLong(4, revision);
+                    s.executeUpdate();
+                }
+                if (notify) {
+                    try (PreparedStatement s = c.prepareStatement("SELECT pg_notify('pgfleet_config', ?)")) {
+                        s.setString(1, fleet + ":" + revision);
+                        s.executeQuery().close();
+                    }
+                }
+                c.commit();
+                return revision;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
             }
-            try (PreparedStatement s = c.prepareStatement("""
-                    INSERT INTO upstream (name, host, port, dbname, revision) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, port = EXCLUDED.port,
-                        revision = EXCLUDED.revision, updated_at = now()
-                    """)) {
-                s.setString(1, name);
-                s.setString(2, host);
-                s.setInt(3, port);
-                s.setString(4, name);
-                s.setLong(5, revision);
-                s.executeUpdate();
-            }
-            if (notify) {
-                notify(c, revision);
-            }
-            c.commit();
-            return revision;
         }
     }
 
-    static long deleteUpstreamBehindTheServicesBack(String name) throws SQLException {
-        try (Connection c = database()) {
-            c.setAutoCommit(false);
-            long revision;
-            try (ResultSet rs = c.createStatement().executeQuery("SELECT nextval('config_revision')")) {
-                rs.next();
-                revision = rs.getLong(1);
-            }
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM upstream WHERE name = ?")) {
-                s.setString(1, name);
-                s.executeUpdate();
-            }
-            notify(c, revision);
-            c.commit();
-            return revision;
-        }
+    /** PUT of a resource through the API, as the admin; returns the revision the change took. */
+    static long put(String path, String json, int expectedStatus) {
+        Number revision = TestTokens.given().contentType(ContentType.JSON).body(json).put(path)
+                .then().statusCode(expectedStatus).extract().path("revision");
+        return revision.longValue();
     }
 
-    private static void notify(Connection c, long revision) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT pg_notify('pgfleet_config', ?)")) {
-            s.setString(1, "default:" + revision);
-            s.executeQuery().close();
-        }
+    /** An upstream with one host, through the API. */
+    static long putUpstream(String fleet, String name, String host, int port, int expectedStatus) {
+        return put("/api/v1/fleets/" + fleet + "/upstreams/" + name,
+                "{\"host\": \"" + host + "\", \"port\": " + port + ", \"dbname\": \"pgfleet\"}", expectedStatus);
+    }
+
+    /** Deletes a resource through the API if it exists (cleanup; fine when a test failed before creating it). */
+    static void deleteIfPresent(String path) {
+        TestTokens.given().delete(path).then().statusCode(anyOf(equalTo(200), equalTo(404)));
     }
 
     static int execute(String sql, Object... parameters) throws SQLException {

@@ -30,7 +30,7 @@ class PollingFallbackTest {
         PostgresServer pg = PostgresTestResource.server();
         try (FleetNode node = startNode(controlPlane, "poll-1", "default")) {
             await(() -> node.agent().connected(), Duration.ofSeconds(5), "node synced");
-            putUpstreamBehindTheServicesBack("polled_db", pg.host(), pg.port(), false);
+            putUpstreamBehindTheServicesBack("default", "polled_db", pg.host(), pg.port(), false);
             await(() -> hasDatabase(node, "polled_db"), Duration.ofSeconds(5), "polled_db on the node");
         }
     }
