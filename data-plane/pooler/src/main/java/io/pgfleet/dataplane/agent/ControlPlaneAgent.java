@@ -97,12 +97,33 @@ public final class ControlPlaneAgent implements AutoCloseable {
                 .setToken(settings.token())).build());
     }
 
+    /** Runs on the agent's thread; a stream ending during close() finds it shut down, which is fine. */
+    private void onAgentThread(Runnable task) {
+        try {
+            scheduler.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (!closed) {
+                throw e;
+            }
+        }
+    }
+
     private void scheduleReconnect(Throwable cause) {
         connected = false;
         if (closed) {
             return;
         }
         long delay = backoff.nextDelayMillis();
+        try {
+            scheduleReconnectIn(delay, cause);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (!closed) {
+                throw e; // closed between the check above and here: nothing to reconnect
+            }
+        }
+    }
+
+    private void scheduleReconnectIn(long delay, Throwable cause) {
         scheduler.schedule(() -> {
             String from = targets.current();
             String to = targets.advance();
@@ -163,12 +184,12 @@ public final class ControlPlaneAgent implements AutoCloseable {
 
                 @Override
                 public void onError(Throwable t) {
-                    scheduler.execute(() -> ended(stream));
+                    onAgentThread(() -> ended(stream));
                 }
 
                 @Override
                 public void onCompleted() {
-                    scheduler.execute(() -> ended(stream));
+                    onAgentThread(() -> ended(stream));
                 }
             });
         }
