@@ -86,4 +86,25 @@ class AdminGrpcApiTest {
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ABORTED));
     }
+
+    @Test
+    void aViewerTokenMayReadButNotWrite() {
+        String viewer = TestTokens.given().contentType("application/json").body("{\"name\": \"grpc-viewer\", \"role\": \"viewer\"}")
+                .post("/api/v1/tokens").then().statusCode(201).extract().jsonPath().getString("token");
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + viewer);
+        AdminServiceGrpc.AdminServiceBlockingStub asViewer = AdminServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+
+        assertThat(asViewer.listResources(io.pgfleet.proto.v1.ListResourcesRequest.newBuilder().setFleet("default").setKind("upstream").build())
+                .getResourcesList()).isNotNull();
+        assertThatThrownBy(() -> asViewer.putResource(PutResourceRequest.newBuilder().setRef(ref("upstream", "viewer_db"))
+                .setSpecJson("{\"host\": \"h\"}").build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                    assertThat(e.getStatus().getDescription()).contains("operator");
+                });
+        assertThatThrownBy(() -> admin.getResource(GetResourceRequest.newBuilder().setRef(ref("upstream", "viewer_db")).build()))
+                .as("nothing was written").isInstanceOf(StatusRuntimeException.class);
+    }
 }

@@ -35,6 +35,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -179,10 +180,29 @@ class ControlPlaneHaEndToEndTest {
             transactionClients.put(node.nodeId(), inTransaction); // open transaction: holds a server
         }
 
+        // On node-1 a second open transaction takes the pool's other server (size 2), so a
+        // third client's transaction must wait for one: the old size is enforced.
+        NodeProcess first = nodes.get("node-1");
+        Connection secondHolder = connect(first);
+        secondHolder.setAutoCommit(false);
+        assertThat(selectOne(secondHolder)).isEqualTo(1);
+        Connection waiter = connect(first);
+        waiter.setAutoCommit(false);
+        Future<Integer> waiting = executor.submit(() -> selectOne(waiter));
+        assertThatThrownBy(() -> waiting.get(1, TimeUnit.SECONDS)).as("a third transaction at pool size 2")
+                .isInstanceOf(TimeoutException.class);
+
         long revision = putUpstream(api, upstreamSpec(5)).expect(200).revision();
         assertThat(revision).isGreaterThan(latestRevision);
         latestRevision = revision;
         awaitNodes(api, "all nodes ACK the pool size change (revision " + revision + ")", syncedAtLeast(revision));
+
+        // The waiting client got a server once the pool grew, on the same connection.
+        assertThat(waiting.get(20, TimeUnit.SECONDS)).isEqualTo(1);
+        waiter.commit();
+        secondHolder.commit();
+        closeQuietly(waiter, new ArrayList<>());
+        closeQuietly(secondHolder, new ArrayList<>());
 
         // Nobody was dropped: idle clients still answer, open transactions go on and commit.
         for (NodeProcess node : nodes.values()) {
