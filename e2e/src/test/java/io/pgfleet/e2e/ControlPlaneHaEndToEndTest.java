@@ -182,12 +182,13 @@ class ControlPlaneHaEndToEndTest {
 
         // On node-1 a second open transaction takes the pool's other server (size 2), so a
         // third client's transaction must wait for one: the old size is enforced.
+        // (pgjdbc runs a query while connecting, so the waiter connects first.)
         NodeProcess first = nodes.get("node-1");
+        Connection waiter = connect(first);
+        waiter.setAutoCommit(false);
         Connection secondHolder = connect(first);
         secondHolder.setAutoCommit(false);
         assertThat(selectOne(secondHolder)).isEqualTo(1);
-        Connection waiter = connect(first);
-        waiter.setAutoCommit(false);
         Future<Integer> waiting = executor.submit(() -> selectOne(waiter));
         assertThatThrownBy(() -> waiting.get(1, TimeUnit.SECONDS)).as("a third transaction at pool size 2")
                 .isInstanceOf(TimeoutException.class);
