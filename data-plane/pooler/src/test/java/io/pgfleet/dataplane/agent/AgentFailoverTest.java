@@ -36,6 +36,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The agent against a stand-in control plane (a real gRPC server): it moves past a dead
  * replica to a live one, says hello with what its snapshot held, and writes the next push
  * to the snapshot.
+ *
+ * <p>A stand-in because the real control plane cannot run in this module (it depends on the
+ * pooler, not the other way round). The real thing, two replicas and three node processes
+ * with one replica killed, is e2e's ControlPlaneHaEndToEndTest.
  */
 class AgentFailoverTest {
 
