@@ -89,7 +89,7 @@ class AdminGrpcApiTest {
 
     @Test
     void aViewerTokenMayReadButNotWrite() {
-        String viewer = TestTokens.given().contentType("application/json").body("{\"name\": \"grpc-viewer\", \"role\": \"viewer\"}")
+        String viewer = TestTokens.given().contentType("application/json").body("{\"name\": \"admin-api-viewer\", \"role\": \"viewer\"}")
                 .post("/api/v1/tokens").then().statusCode(201).extract().jsonPath().getString("token");
         io.grpc.Metadata headers = new io.grpc.Metadata();
         headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + viewer);

@@ -136,4 +136,40 @@ class DesiredStateApiTest {
     private static long revisionOf(String fleet, String collection, String name) {
         return given().get("/api/v1/fleets/" + fleet + "/" + collection + "/" + name).jsonPath().getLong("revision");
     }
+
+    @Test
+    void upstreamsAndRoutesShareOneNamespaceOfDatabaseNames() {
+        fleet("names");
+        put("/fleets/names/upstreams/app", "{\"host\": \"h\"}").then().statusCode(201);
+        put("/fleets/names/routes/app", "{\"upstream\": \"app\"}").then().statusCode(409)
+                .body("detail", containsString("already has a upstream named app"));
+        put("/fleets/names/routes/app_ro", "{\"upstream\": \"app\"}").then().statusCode(201);
+        put("/fleets/names/upstreams/app_ro", "{\"host\": \"h\"}").then().statusCode(409);
+    }
+
+    @Test
+    void anOperatorCannotChangeAFleetsOwnSettingsThroughARollback() {
+        fleet("guarded");
+        long before = put("/fleets/guarded/upstreams/db", "{\"host\": \"h\"}").then().statusCode(201)
+                .extract().jsonPath().getLong("revision");
+        put("/fleets/guarded", "{\"bootstrapToken\": \"replaced-token-0123456789\"}").then().statusCode(200);
+        String operator = TestTokens.given().contentType(ContentType.JSON).body("{\"name\": \"rollback-operator\", \"role\": \"operator\"}")
+                .post("/api/v1/tokens").then().statusCode(201).extract().jsonPath().getString("token");
+        io.restassured.RestAssured.given().header("Authorization", "Bearer " + operator).contentType(ContentType.JSON)
+                .body("{\"toRevision\": " + before + "}").post("/api/v1/fleets/guarded/rollback")
+                .then().statusCode(403).contentType("application/problem+json").body("detail", containsString("admin"));
+        given().get("/api/v1/fleets/guarded").then().body("spec.bootstrapToken", equalTo("(set)"));
+        given().contentType(ContentType.JSON).body("{\"toRevision\": " + before + "}").post("/api/v1/fleets/guarded/rollback")
+                .then().statusCode(200);
+        given().get("/api/v1/fleets/guarded").then().body("spec.bootstrapToken", org.hamcrest.Matchers.nullValue());
+    }
+
+    @Test
+    void largeDurationsCompareByValueSoTheSamePutStaysANoOp() {
+        fleet("numbers");
+        String spec = "{\"host\": \"h\", \"pool\": {\"server_lifetime\": 10000000, \"query_timeout\": 2.5}}";
+        long first = put("/fleets/numbers/upstreams/db", spec).then().statusCode(201).extract().jsonPath().getLong("revision");
+        put("/fleets/numbers/upstreams/db", spec).then().statusCode(200)
+                .body("revision", equalTo((int) first)).body("changes", org.hamcrest.Matchers.empty());
+    }
 }

@@ -68,6 +68,7 @@ class ControlPlaneHaEndToEndTest {
     private PostgresServer postgres;
     private ControlPlaneProcess.Settings controlPlaneSettings;
     private Path workDir;
+    private String nodeToken;
     private ControlPlaneProcess replicaA;
     private ControlPlaneProcess replicaB;
     private final Map<String, NodeProcess> nodes = new LinkedHashMap<>();
@@ -99,6 +100,9 @@ class ControlPlaneHaEndToEndTest {
         replicaA.start().awaitReady(STARTUP);
         replicaB.start().awaitReady(STARTUP);
 
+        // Fleets admit nodes only with their bootstrap token (nodes receive server passwords).
+        nodeToken = "fleet-" + E2e.randomToken(24);
+        replicaA.adminApi().put("/api/v1/fleets/" + FLEET, "{\"bootstrapToken\": \"" + nodeToken + "\"}").expect(200);
         String snapshotKey = E2e.randomBase64(32);
         for (int i = 0; i < NODE_IDS.size(); i++) {
             String id = NODE_IDS.get(i);
@@ -107,7 +111,7 @@ class ControlPlaneHaEndToEndTest {
                     ? List.of(replicaA.grpcTarget(), replicaB.grpcTarget())
                     : List.of(replicaB.grpcTarget(), replicaA.grpcTarget());
             NodeProcess node = NodeProcess.builder(id, work).controlPlanes(targets)
-                    .snapshot(work.resolve(id + ".snapshot"), snapshotKey).build();
+                    .snapshot(work.resolve(id + ".snapshot"), snapshotKey).token(nodeToken).build();
             nodes.put(id, node);
             node.start(); // readiness (= holds a config) comes after step a registers one
         }
@@ -354,7 +358,8 @@ class ControlPlaneHaEndToEndTest {
                         .doesNotContain(PASSWORD)
                         .doesNotContain(controlPlaneSettings.adminToken())
                         .doesNotContain(controlPlaneSettings.secretsKey())
-                        .doesNotContain(controlPlaneSettings.dbPassword());
+                        .doesNotContain(controlPlaneSettings.dbPassword())
+                        .doesNotContain(nodeToken);
             }
         }
     }

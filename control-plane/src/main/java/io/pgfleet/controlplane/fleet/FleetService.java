@@ -6,6 +6,7 @@ import io.pgfleet.controlplane.fleet.spec.RouteSpec;
 import io.pgfleet.controlplane.fleet.spec.UpstreamSpec;
 import io.pgfleet.controlplane.nodes.DesiredState;
 import io.pgfleet.controlplane.security.Caller;
+import io.pgfleet.controlplane.security.Role;
 import io.pgfleet.controlplane.security.SecretCipher;
 import io.pgfleet.dataplane.config.ResourceValidator;
 import io.pgfleet.proto.v1.Resource;
@@ -48,6 +49,12 @@ public class FleetService implements DesiredState {
     EntityManager em;
     @Inject
     Event<ConfigChanged> changes;
+    /**
+     * Nodes receive their fleet's server passwords, so a fleet without a bootstrap token
+     * admits no node unless this is set (local runs and tests).
+     */
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "pgfleet.nodes.allow-tokenless-fleets", defaultValue = "false")
+    boolean allowTokenlessFleets;
 
     public record ResourceView(String fleet, String kind, String name, JsonNode spec, long revision,
                                OffsetDateTime updatedAt, String updatedBy) {
@@ -196,9 +203,10 @@ public class FleetService implements DesiredState {
         List<Pending> pending = new ArrayList<>();
         DesiredResourceEntity fleetRow = DesiredResourceEntity.find(fleet, ResourceKind.FLEET.id(), fleet);
         StoredFleet currentFleet = codec.read(parse(fleetRow.spec), StoredFleet.class);
+        // Import adds and updates, never removes: imported keys override, the others stay.
+        io.pgfleet.controlplane.fleet.spec.PoolSpec mergedPool = PoolMerge.over(currentFleet.pool(), imported.fleetPool());
         pending.add(new Pending(ResourceKind.FLEET, fleet, codec.json().valueToTree(new StoredFleet(
-                currentFleet.description(), imported.fleetPool() == null || imported.fleetPool().isEmpty() ? null : imported.fleetPool(),
-                currentFleet.bootstrapTokenSha256()))));
+                currentFleet.description(), mergedPool, currentFleet.bootstrapTokenSha256()))));
         imported.users().forEach((name, spec) -> pending.add(importPending(fleet, ResourceKind.USER, name, spec)));
         imported.upstreams().forEach((name, spec) -> pending.add(importPending(fleet, ResourceKind.UPSTREAM, name, spec)));
         imported.routes().forEach((name, spec) -> pending.add(importPending(fleet, ResourceKind.ROUTE, name, spec)));
@@ -290,11 +298,18 @@ public class FleetService implements DesiredState {
         }
         String expected = codec.read(parse(row.spec), StoredFleet.class).bootstrapTokenSha256();
         if (expected == null) {
-            return TokenCheck.ACCEPTED;
+            return allowTokenlessFleets ? TokenCheck.ACCEPTED : TokenCheck.NO_TOKEN_SET;
         }
         String presented = SpecCodec.sha256Hex(presentedToken == null ? "" : presentedToken);
         return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), presented.getBytes(StandardCharsets.US_ASCII))
                 ? TokenCheck.ACCEPTED : TokenCheck.BAD_TOKEN;
+    }
+
+    @Override
+    @Transactional
+    public String bootstrapTokenSha256(String fleet) {
+        DesiredResourceEntity row = DesiredResourceEntity.find(fleet, ResourceKind.FLEET.id(), fleet);
+        return row == null ? null : codec.read(parse(row.spec), StoredFleet.class).bootstrapTokenSha256();
     }
 
     // ---- the one write path --------------------------------------------------------------
@@ -314,7 +329,7 @@ public class FleetService implements DesiredState {
                     effective.add(p);
                     result.remove(key);
                 }
-            } else if (before == null || !parse(before.spec).equals(p.stored())) {
+            } else if (before == null || !SameJson.equal(parse(before.spec), p.stored())) {
                 effective.add(p);
                 result.put(key, new NodeResources.Row(p.kind(), p.name(), p.stored(), 0));
             }
@@ -329,6 +344,10 @@ public class FleetService implements DesiredState {
             long unchanged = pending.size() == 1 && current.get(pending.get(0).kind().id() + "/" + pending.get(0).name()) != null
                     ? current.get(pending.get(0).kind().id() + "/" + pending.get(0).name()).revision : 0;
             return new ChangeResult(unchanged, dryRun, List.of(), warnings);
+        }
+        if (!caller.role().includes(Role.ADMIN) && effective.stream().anyMatch(p -> p.kind() == ResourceKind.FLEET)) {
+            // Fleet settings and bootstrap tokens are admin's, also when a rollback or an import would change them.
+            throw new ForbiddenException("this change would modify fleet " + fleet + "'s own settings, which needs the admin role");
         }
         validate(fleet, result, effective);
         if (dryRun) {
@@ -390,6 +409,15 @@ public class FleetService implements DesiredState {
                 String problem = ResourceValidator.problem(resource);
                 if (problem != null) {
                     throw new ValidationException(row.kind().id() + " " + row.name() + ": " + problem);
+                }
+            }
+        }
+        for (Pending p : effective) {
+            if (p.stored() != null && (p.kind() == ResourceKind.UPSTREAM || p.kind() == ResourceKind.ROUTE)) {
+                ResourceKind other = p.kind() == ResourceKind.UPSTREAM ? ResourceKind.ROUTE : ResourceKind.UPSTREAM;
+                if (result.containsKey(other.id() + "/" + p.name())) {
+                    throw new ConflictException(p.kind().id() + " " + p.name() + ": fleet " + fleet + " already has a " + other.id()
+                            + " named " + p.name() + "; upstreams and routes are both database names clients use, so they must differ");
                 }
             }
         }

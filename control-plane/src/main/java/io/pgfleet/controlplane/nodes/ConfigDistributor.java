@@ -19,7 +19,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 
@@ -36,6 +38,7 @@ import java.util.stream.Collectors;
 public class ConfigDistributor {
     private static final Logger LOG = Logger.getLogger(ConfigDistributor.class);
     private static final int REMEMBERED_REVISIONS = 1024;
+    private static final java.time.Duration RETRY = java.time.Duration.ofSeconds(2);
 
     @Inject
     DesiredState desired;
@@ -63,7 +66,8 @@ public class ConfigDistributor {
      */
     public SyncSession open(Hello hello, String fleet, StreamObserver<ControlMessage> out) {
         String nodeId = hello.getIdentity().getNodeId();
-        SyncSession session = new SyncSession(nodeId, fleet, out, hello.getHeldList(), hello.getAppliedGeneration());
+        SyncSession session = new SyncSession(nodeId, fleet, Tokens.sha256Hex(hello.getToken()), out, hello.getHeldList(),
+                hello.getAppliedGeneration());
         synchronized (lock(fleet)) {
             SyncSession previous = sessions.put(nodeId, session);
             if (previous != null) {
@@ -77,35 +81,66 @@ public class ConfigDistributor {
             }
             try {
                 registry.connected(hello.getIdentity(), fleet, hello.getAppliedGeneration());
+                LOG.infof("node %s (fleet %s, boot %s, build %s) connected, holding %d resource(s) at generation %d", nodeId,
+                        fleet, hello.getIdentity().getBootId(), hello.getIdentity().getBuild(), hello.getHeldCount(),
+                        hello.getAppliedGeneration());
+                firstPush(session);
             } catch (RuntimeException e) {
+                // No half-open session: the node is told to retry and is not shown as connected.
                 sessions.remove(nodeId, session);
+                try {
+                    registry.disconnected(nodeId);
+                } catch (RuntimeException ignored) {
+                    // the database is what failed; the heartbeat's absence marks it anyway
+                }
                 throw e;
             }
-            LOG.infof("node %s (fleet %s, boot %s, build %s) connected, holding %d resource(s) at generation %d", nodeId,
-                    fleet, hello.getIdentity().getBootId(), hello.getIdentity().getBuild(), hello.getHeldCount(),
-                    hello.getAppliedGeneration());
-            pushTo(session, desired.snapshot(fleet));
         }
         return session;
     }
 
+    /** The first push must reach a new node: a failure ends the stream, and the node reconnects. */
+    private void firstPush(SyncSession session) {
+        SyncSession.Plan plan = session.plan(desired.snapshot(session.fleet()), registry.refused(session.nodeId()));
+        if (plan.push() != null) {
+            registry.pushed(session.nodeId(), plan.push().getGeneration());
+            session.send(plan);
+        }
+    }
+
     /** The session's stream ended. Blocking; call on a worker thread. */
     public void close(SyncSession session) {
-        if (sessions.remove(session.nodeId(), session)) {
-            registry.disconnected(session.nodeId());
-            LOG.infof("node %s disconnected", session.nodeId());
+        // Under the fleet's lock, so a reconnect of the same node cannot be undone by this.
+        synchronized (lock(session.fleet())) {
+            if (sessions.remove(session.nodeId(), session)) {
+                registry.disconnected(session.nodeId());
+                LOG.infof("node %s disconnected", session.nodeId());
+            }
         }
     }
 
     /** The node applied the push of this generation. Blocking; call on a worker thread. */
     public void acked(SyncSession session, long generation) {
-        registry.answered(session.nodeId(), generation, List.of(), session.stillRefused());
+        synchronized (lock(session.fleet())) {
+            registry.answered(session.nodeId(), generation, List.of(), session.stillRefused());
+        }
     }
 
-    /** The node refused part of the push of this generation. Blocking; call on a worker thread. */
+    /**
+     * The node refused part of the push of this generation. Under the fleet's lock: a round
+     * must see both the session's and the registry's record of the refusal, or neither, or
+     * it could push the refused revision once more. Blocking; call on a worker thread.
+     */
     public void nacked(SyncSession session, long generation, List<Rejection> rejections) {
-        session.refusedByNode(rejections);
-        registry.answered(session.nodeId(), generation, rejections, session.stillRefused());
+        synchronized (lock(session.fleet())) {
+            session.refusedByNode(rejections);
+            registry.answered(session.nodeId(), generation, rejections, session.stillRefused());
+        }
+    }
+
+    /** Whether this replica holds the node's Sync stream (stats are taken only from such nodes). */
+    public boolean holds(String nodeId) {
+        return sessions.containsKey(nodeId);
     }
 
     void onChange(@Observes(during = TransactionPhase.AFTER_SUCCESS) ConfigChanged change) {
@@ -150,17 +185,43 @@ public class ConfigDistributor {
                 return;
             }
             FleetSnapshot snapshot;
+            String token;
             try {
                 snapshot = desired.snapshot(fleet);
+                token = desired.bootstrapTokenSha256(fleet);
             } catch (RuntimeException e) {
-                LOG.warnf("snapshot of fleet %s failed: %s", fleet, e.getMessage());
+                LOG.warnf("snapshot of fleet %s failed, retrying in %d s: %s", fleet, RETRY.toSeconds(), e.getMessage());
+                retryLater(fleet);
                 return;
             }
-            targets.forEach(session -> pushTo(session, snapshot));
+            boolean failed = false;
+            for (SyncSession session : targets) {
+                if (token != null && !session.joinedWithToken(token)) {
+                    // The fleet's token changed (e.g. a leaked one was replaced): nodes that joined
+                    // with the old one get nothing more and must come back with the new one.
+                    LOG.infof("node %s: the bootstrap token of fleet %s changed; ending its stream", session.nodeId(), fleet);
+                    if (sessions.remove(session.nodeId(), session)) {
+                        registry.disconnected(session.nodeId());
+                    }
+                    session.fail(Status.UNAUTHENTICATED.withDescription("the bootstrap token of fleet " + fleet
+                            + " changed; reconnect with the new one").asRuntimeException());
+                    continue;
+                }
+                failed |= !pushTo(session, snapshot);
+            }
+            if (failed) {
+                retryLater(fleet);
+            }
         }
     }
 
-    private void pushTo(SyncSession session, FleetSnapshot snapshot) {
+    /** A round that could not finish is tried again, so a database blip loses no push. */
+    private void retryLater(String fleet) {
+        CompletableFuture.delayedExecutor(RETRY.toMillis(), TimeUnit.MILLISECONDS, workers).execute(() -> request(fleet));
+    }
+
+    /** @return false when the push could not be made (it will be retried) */
+    private boolean pushTo(SyncSession session, FleetSnapshot snapshot) {
         try {
             SyncSession.Plan plan = session.plan(snapshot, registry.refused(session.nodeId()));
             if (plan.push() != null) {
@@ -170,8 +231,10 @@ public class ConfigDistributor {
             } else if (plan.refusalsChanged()) {
                 registry.stillRefused(session.nodeId(), plan.stillRefused());
             }
+            return true;
         } catch (RuntimeException e) {
-            LOG.warnf("push to node %s failed: %s", session.nodeId(), e.getMessage());
+            LOG.warnf("push to node %s failed, retrying in %d s: %s", session.nodeId(), RETRY.toSeconds(), e.getMessage());
+            return false;
         }
     }
 

@@ -26,6 +26,8 @@ public final class SyncSession {
 
     private final String nodeId;
     private final String fleet;
+    /** SHA-256 (hex) of the bootstrap token the node joined with; rounds compare it with the fleet's current one. */
+    private final String tokenSha256;
     private final StreamObserver<ControlMessage> out;
     private final Map<ResourceKey, Long> held = new HashMap<>();
     /** Generation of the newest push sent; starts at what the node says it applied, so pushes never go back. */
@@ -36,10 +38,11 @@ public final class SyncSession {
     /** Refused revisions the desired state still holds, as of the last plan. */
     private Set<String> stillRefused = Set.of();
 
-    SyncSession(String nodeId, String fleet, StreamObserver<ControlMessage> out, Iterable<HeldResource> initiallyHeld,
-                long appliedGeneration) {
+    SyncSession(String nodeId, String fleet, String tokenSha256, StreamObserver<ControlMessage> out,
+                Iterable<HeldResource> initiallyHeld, long appliedGeneration) {
         this.nodeId = nodeId;
         this.fleet = fleet;
+        this.tokenSha256 = tokenSha256;
         this.out = out;
         this.lastPushedGeneration = appliedGeneration;
         initiallyHeld.forEach(h -> held.put(h.getKey(), h.getRevision()));
@@ -51,6 +54,12 @@ public final class SyncSession {
 
     String fleet() {
         return fleet;
+    }
+
+    /** Whether the node joined with the token whose SHA-256 is {@code expected} (constant time). */
+    boolean joinedWithToken(String expected) {
+        return java.security.MessageDigest.isEqual(expected.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                tokenSha256.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     /**

@@ -81,4 +81,13 @@ class ImportApiTest {
                 .post("/api/v1/fleets/default/import").then().statusCode(400)
                 .contentType("application/problem+json").body("detail", containsString("pgbouncer.ini"));
     }
+
+    @Test
+    void anImportKeepsFleetSettingsItDoesNotMention() {
+        given().contentType(ContentType.JSON).body("{\"pool\": {\"max_client_conn\": 5000}}").put("/api/v1/fleets/merged").then().statusCode(201);
+        given().contentType(ContentType.JSON).body(Map.of("pgbouncerIni", "[databases]\n[pgbouncer]\npool_mode = transaction\n"))
+                .post("/api/v1/fleets/merged/import").then().statusCode(200);
+        given().get("/api/v1/fleets/merged").then().body("spec.pool.max_client_conn", equalTo(5000))
+                .body("spec.pool.pool_mode", equalTo("transaction"));
+    }
 }

@@ -148,6 +148,16 @@ class NodeSyncTest {
             await(() -> admitted.agent().connected(), FEW_SECONDS, "locked-1 synced");
             await(() -> "SYNCED".equals(status("locked-1")), FEW_SECONDS, "locked-1 SYNCED");
             given().get("/api/v1/nodes/locked-1").then().body("fleet", equalTo("locked"));
+
+            // A replaced token (say, it leaked) ends the streams of nodes that joined with the old one.
+            try (HandPlayedNode joinedEarlier = new HandPlayedNode(controlPlane, HandPlayedNode.hello("locked-2", "locked", token, 0))) {
+                assertThat(joinedEarlier.pollPush(FEW_SECONDS)).as("joined with the token of the time").isNotNull();
+                put("/api/v1/fleets/locked", "{\"bootstrapToken\": \"" + token + "-replaced\"}", 200);
+                Status ended = joinedEarlier.ended.get(10, TimeUnit.SECONDS);
+                assertThat(ended.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(ended.getDescription()).contains("bootstrap token of fleet locked changed").doesNotContain(token);
+                await(() -> !admitted.agent().connected(), FEW_SECONDS, "locked-1, still on the old token, cut off");
+            }
         }
     }
 

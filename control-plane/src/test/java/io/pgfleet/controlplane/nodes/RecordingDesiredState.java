@@ -39,4 +39,9 @@ public class RecordingDesiredState implements DesiredState {
         TOKEN_CHECKS.add(fleet);
         return delegate.checkBootstrapToken(fleet, presentedToken);
     }
+
+    @Override
+    public String bootstrapTokenSha256(String fleet) {
+        return delegate.bootstrapTokenSha256(fleet);
+    }
 }

@@ -83,8 +83,11 @@ public final class ConfigPropagationBench {
             log("REST API: " + upstream.description());
             long first = upstream.apply(0);
 
+            // Fleets admit nodes only with their bootstrap token.
+            String nodeToken = "bench-" + E2e.randomToken(24);
+            api.put("/api/v1/fleets/" + FLEET, "{\"bootstrapToken\": \"" + nodeToken + "\"}").expectSuccess();
             for (int i = 0; i < nodeCount; i++) {
-                nodes.add(new SimulatedNode(controlPlane.grpcTarget(), FLEET, String.format("bench-node-%03d", i + 1), null,
+                nodes.add(new SimulatedNode(controlPlane.grpcTarget(), FLEET, String.format("bench-node-%03d", i + 1), nodeToken,
                         this::onPush));
             }
             awaitAll(nodes, first, Duration.ofSeconds(60));

@@ -167,6 +167,8 @@ public class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
             response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
         } catch (NotFoundException e) {
             response.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
+        } catch (io.pgfleet.controlplane.fleet.ForbiddenException e) {
+            response.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
         } catch (ConflictException e) {
             response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
         } catch (PreconditionFailedException e) {

@@ -107,6 +107,13 @@ public class NodeSyncGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
                             refuse(Status.UNAUTHENTICATED.withDescription("invalid bootstrap token for fleet " + fleet));
                             return;
                         }
+                        case NO_TOKEN_SET -> {
+                            LOG.infof("node %s refused: fleet %s has no bootstrap token", nodeId, fleet);
+                            refuse(Status.UNAUTHENTICATED.withDescription("fleet " + fleet + " has no bootstrap token, so it admits no node"
+                                    + " (nodes receive its server passwords): set one with PUT /api/v1/fleets/" + fleet
+                                    + " {\"bootstrapToken\": ...} and give it to the node as pgfleet.node.token"));
+                            return;
+                        }
                         case ACCEPTED -> {
                         }
                     }

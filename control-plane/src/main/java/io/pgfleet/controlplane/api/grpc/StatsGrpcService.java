@@ -13,6 +13,8 @@ import jakarta.inject.Inject;
 public class StatsGrpcService extends StatsServiceGrpc.StatsServiceImplBase {
     @Inject
     NodeRegistry registry;
+    @Inject
+    io.pgfleet.controlplane.nodes.ConfigDistributor distributor;
 
     @Override
     public StreamObserver<StatsReport> report(StreamObserver<ReportReceipt> receipt) {
@@ -21,8 +23,12 @@ public class StatsGrpcService extends StatsServiceGrpc.StatsServiceImplBase {
 
             @Override
             public void onNext(StatsReport report) {
-                registry.stats(report.getNodeId(), report.getNode());
-                accepted++;
+                // Only from nodes whose (authenticated) Sync stream this replica holds: anyone
+                // else could otherwise rewrite any node's numbers.
+                if (distributor.holds(report.getNodeId())) {
+                    registry.stats(report.getNodeId(), report.getNode());
+                    accepted++;
+                }
             }
 
             @Override

@@ -1,6 +1,7 @@
 package io.pgfleet.controlplane.api.rest;
 
 import io.pgfleet.controlplane.fleet.ConflictException;
+import io.pgfleet.controlplane.fleet.ForbiddenException;
 import io.pgfleet.controlplane.fleet.NotFoundException;
 import io.pgfleet.controlplane.fleet.PreconditionFailedException;
 import io.pgfleet.controlplane.fleet.ValidationException;
@@ -21,6 +22,11 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response notFound(NotFoundException e) {
         return problem(404, "Not found", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return problem(403, "Forbidden", e.getMessage());
     }
 
     @ServerExceptionMapper
