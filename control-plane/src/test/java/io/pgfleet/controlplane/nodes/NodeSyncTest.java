@@ -295,4 +295,41 @@ class NodeSyncTest {
             deleteIfPresent("/api/v1/fleets/default/upstreams/ahead_db");
         }
     }
+
+    @Test
+    void statsAreTakenOnlyFromNodesWhoseSyncStreamThisReplicaHolds() throws Exception {
+        try (FleetNode node = startNode(controlPlane, "stats-1", "default")) {
+            await(() -> node.agent().connected(), FEW_SECONDS, "stats-1 synced");
+            await(() -> "SYNCED".equals(status("stats-1")), FEW_SECONDS, "stats-1 SYNCED");
+        }
+        await(() -> "DISCONNECTED".equals(status("stats-1")), FEW_SECONDS, "stats-1 DISCONNECTED");
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forAddress(controlPlane.getHost(), controlPlane.getPort())
+                .usePlaintext().build();
+        try {
+            java.util.concurrent.CompletableFuture<io.pgfleet.proto.v1.ReportReceipt> receipt = new java.util.concurrent.CompletableFuture<>();
+            io.grpc.stub.StreamObserver<io.pgfleet.proto.v1.StatsReport> reports = io.pgfleet.proto.v1.StatsServiceGrpc.newStub(channel)
+                    .report(new io.grpc.stub.StreamObserver<>() {
+                        @Override
+                        public void onNext(io.pgfleet.proto.v1.ReportReceipt value) {
+                            receipt.complete(value);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            receipt.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            reports.onNext(io.pgfleet.proto.v1.StatsReport.newBuilder().setNodeId("stats-1").setBootId("forged")
+                    .setNode(io.pgfleet.proto.v1.NodeStats.newBuilder().setClientConnections(999)).build());
+            reports.onCompleted();
+            assertThat(receipt.get(5, TimeUnit.SECONDS).getReportsAccepted()).as("a report for a node not connected here").isZero();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        given().get("/api/v1/nodes/stats-1").then().body("clientConnections", org.hamcrest.Matchers.not(999));
+    }
 }
