@@ -332,7 +332,7 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         if (role == null) {
             pooler.counters().loginFailed();
             LOG.infof("client %s: user \"%s\" is not in admin_users or stats_users", ctx.channel().remoteAddress(), userName);
-            fatal(ctx, SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "not allowed");
+            fatal(ctx, SqlState.PROTOCOL_VIOLATION, "not allowed"); // PgBouncer's words and SQLSTATE
             return;
         }
         AdminConsole session = new AdminConsole(pooler, ctx.channel(), userName, role);

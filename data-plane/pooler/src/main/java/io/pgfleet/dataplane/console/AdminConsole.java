@@ -99,7 +99,7 @@ public final class AdminConsole extends ChannelInboundHandlerAdapter {
         channel.write(BackendMessages.parameterStatus(alloc, "DateStyle", "ISO"));
         channel.write(BackendMessages.parameterStatus(alloc, "TimeZone", "GMT"));
         channel.write(BackendMessages.parameterStatus(alloc, "standard_conforming_strings", "on"));
-        channel.write(BackendMessages.parameterStatus(alloc, "is_superuser", role == Role.ADMIN ? "on" : "off"));
+        channel.write(BackendMessages.parameterStatus(alloc, "is_superuser", "on")); // as PgBouncer, for stats users too
         channel.write(BackendMessages.backendKeyData(alloc, RANDOM.nextInt() & Integer.MAX_VALUE, RANDOM.nextInt()));
         channel.writeAndFlush(BackendMessages.readyForQuery(alloc, (byte) 'I'));
         LOG.debugf("client %s logged in to the admin console as %s (%s)", channel.remoteAddress(), user, role);
@@ -151,8 +151,7 @@ public final class AdminConsole extends ChannelInboundHandlerAdapter {
         }
         if (EXTENDED.contains(type)) {
             refusing = type != 'F'; // a function call is answered at once, like a query
-            channel.write(error("the admin console supports only the simple query protocol"
-                    + " (unsupported message type '" + (char) type + "')"));
+            channel.write(error("extended query protocol not supported by admin console")); // PgBouncer's words
             if (!refusing) {
                 ready();
             } else {

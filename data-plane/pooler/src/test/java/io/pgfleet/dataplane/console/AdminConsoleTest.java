@@ -161,6 +161,11 @@ class AdminConsoleTest {
 
     @Test
     void otherUsersAreNotAllowedAndWrongPasswordsFail() {
+        Properties props = new Properties();
+        props.setProperty("assumeMinServerVersion", "9.4");
+        assertThatThrownBy(() -> node.connect(other, "pgbouncer", props).close()).isInstanceOf(SQLException.class)
+                .hasMessageContaining("not allowed")
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("08P01"));
         assumeTrue(Psql.available(), "psql is not installed");
         Psql.Result other = Psql.run("127.0.0.1", node.port(), AdminConsoleTest.other, TestNode.PASSWORD, "pgbouncer", "SHOW POOLS");
         assertThat(other.exitCode()).isNotZero();
@@ -192,7 +197,7 @@ class AdminConsoleTest {
         try (Connection console = node.connect(admin, "pgbouncer", props)) {
             try (PreparedStatement ps = console.prepareStatement("SHOW VERSION")) {
                 assertThatThrownBy(ps::executeQuery).isInstanceOf(SQLException.class)
-                        .hasMessageContaining("the admin console supports only the simple query protocol")
+                        .hasMessageContaining("extended query protocol not supported by admin console")
                         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("08P01"));
             }
             try (Statement st = console.createStatement(); ResultSet rs = st.executeQuery("SHOW VERSION")) {
