@@ -94,13 +94,17 @@ public final class ClientRegistry {
         List<CompletableFuture<List<ClientView>>> parts = new ArrayList<>();
         loops.forEach((loop, local) -> {
             CompletableFuture<List<ClientView>> part = new CompletableFuture<>();
-            loop.execute(() -> {
-                try {
-                    part.complete(local.sessions.stream().map(ClientSession::view).toList());
-                } catch (RuntimeException e) {
-                    part.completeExceptionally(e);
-                }
-            });
+            try {
+                loop.execute(() -> {
+                    try {
+                        part.complete(local.sessions.stream().map(ClientSession::view).toList());
+                    } catch (RuntimeException e) {
+                        part.completeExceptionally(e);
+                    }
+                });
+            } catch (RuntimeException e) { // the loop is shutting down
+                part.completeExceptionally(e);
+            }
             parts.add(part);
         });
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(ignored -> {

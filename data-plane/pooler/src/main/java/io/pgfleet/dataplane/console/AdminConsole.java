@@ -208,9 +208,9 @@ public final class AdminConsole extends ChannelInboundHandlerAdapter {
                     : invalid(sql));
             return;
         }
-        busy = true;
         CompletableFuture<List<ClientView>> clients = command.argument().equals("CLIENTS") || command.argument().equals("SERVERS")
                 ? pooler.clients().views() : CompletableFuture.completedFuture(List.of());
+        busy = true;
         clients.whenComplete((list, failure) -> channel.eventLoop().execute(() -> {
             busy = false;
             if (failure != null) {
