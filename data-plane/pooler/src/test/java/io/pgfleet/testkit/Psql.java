@@ -32,6 +32,18 @@ public final class Psql {
     }
 
     /**
+     * Runs one command with -A (unaligned) but with the header line and the row-count footer,
+     * as a user reading a result sees its column names.
+     */
+    public static Result runWithHeader(String host, int port, String user, String password, String database, String sql) {
+        ProcessBuilder builder = new ProcessBuilder(List.of("psql", "-X", "-A", "-v", "ON_ERROR_STOP=1",
+                "-h", host, "-p", Integer.toString(port), "-U", user, "-d", database, "-c", sql));
+        builder.environment().keySet().removeIf(name -> name.startsWith("PG"));
+        builder.environment().put("PGSSLMODE", "disable");
+        return run(builder, password);
+    }
+
+    /**
      * Runs one command against a libpq connection string, which carries everything else
      * (sslmode, sslrootcert, sslcert, ...). {@code password} may be null.
      */

@@ -13,6 +13,7 @@ import io.pgfleet.dataplane.auth.Md5Password;
 import io.pgfleet.dataplane.auth.ScramServerExchange;
 import io.pgfleet.dataplane.auth.ScramVerifier;
 import io.pgfleet.dataplane.config.DatabaseTarget;
+import io.pgfleet.dataplane.console.AdminConsole;
 import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.UserEntry;
 import io.pgfleet.dataplane.pool.Pool;
@@ -60,6 +61,8 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
     private ScramServerExchange scram;
     private ServerLogin.ScramKeys passthroughKeys;
     private ScheduledFuture<?> loginTimeout;
+    /** The client logs in to the admin console (database pgbouncer), not to a pool. */
+    private boolean console;
 
     ClientLoginHandler(PoolerContext pooler, ClientTls tls) {
         this.pooler = pooler;
@@ -149,8 +152,9 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             throw new PgProtocolException(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
                     "cleartext password authentication requires an SSL connection");
         }
-        target = config.database(s.database());
-        if (target == null) {
+        console = AdminConsole.DATABASE.equals(s.database());
+        target = console ? null : config.database(s.database());
+        if (target == null && !console) {
             throw new PgProtocolException(SqlState.INVALID_CATALOG_NAME, "database \"" + s.database() + "\" does not exist");
         }
         user = config.user(s.user());
@@ -300,6 +304,10 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         state = State.DONE;
         cancelLoginTimeout();
         String userName = startup.user();
+        if (console) {
+            startConsole(ctx, userName);
+            return;
+        }
         Pool pool = pooler.pools().registerClient(config, target, user, userName);
         if (passthroughKeys != null && target.serverUser() == null) {
             pooler.pools().offerPassthroughKeys(pool, passthroughKeys);
@@ -312,6 +320,23 @@ final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             pooler.pools().unregisterClient(pool);
             throw e;
         }
+        session.begin();
+    }
+
+    /**
+     * Authenticated to the virtual database pgbouncer: users in admin_users or stats_users
+     * get the console; anyone else is refused after authentication, as PgBouncer does.
+     */
+    private void startConsole(ChannelHandlerContext ctx, String userName) {
+        AdminConsole.Role role = AdminConsole.roleOf(config.pooler(), userName);
+        if (role == null) {
+            pooler.counters().loginFailed();
+            LOG.infof("client %s: user \"%s\" is not in admin_users or stats_users", ctx.channel().remoteAddress(), userName);
+            fatal(ctx, SqlState.PROTOCOL_VIOLATION, "not allowed"); // PgBouncer's words and SQLSTATE
+            return;
+        }
+        AdminConsole session = new AdminConsole(pooler, ctx.channel(), userName, role);
+        ctx.pipeline().replace(this, "console", session);
         session.begin();
     }
 

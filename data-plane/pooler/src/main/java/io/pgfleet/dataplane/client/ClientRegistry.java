@@ -1,5 +1,9 @@
 package io.pgfleet.dataplane.client;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
 import io.netty.channel.EventLoop;
 
 import java.net.InetSocketAddress;
@@ -80,6 +84,35 @@ public final class ClientRegistry {
     /** The fleet's other nodes by slot, as the control plane announces them. */
     public void peers(Map<Integer, InetSocketAddress> peersBySlot) {
         peers = Map.copyOf(peersBySlot);
+    }
+
+    /**
+     * Every logged-in client, each read on its own event loop. Completes once every loop has
+     * answered; never blocks the caller (an event loop itself, for the admin console).
+     */
+    public CompletableFuture<List<ClientView>> views() {
+        List<CompletableFuture<List<ClientView>>> parts = new ArrayList<>();
+        loops.forEach((loop, local) -> {
+            CompletableFuture<List<ClientView>> part = new CompletableFuture<>();
+            try {
+                loop.execute(() -> {
+                    try {
+                        part.complete(local.sessions.stream().map(ClientSession::view).toList());
+                    } catch (RuntimeException e) {
+                        part.completeExceptionally(e);
+                    }
+                });
+            } catch (RuntimeException e) { // the loop is shutting down
+                part.completeExceptionally(e);
+            }
+            parts.add(part);
+        });
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            List<ClientView> all = new ArrayList<>();
+            parts.forEach(p -> all.addAll(p.join()));
+            all.sort(java.util.Comparator.comparingLong(ClientView::connectedAtMillis));
+            return all;
+        });
     }
 
     public int size() {

@@ -22,8 +22,10 @@ import io.pgfleet.dataplane.protocol.PgProtocolException;
 import io.pgfleet.dataplane.protocol.SqlState;
 import io.pgfleet.dataplane.session.SessionInspection;
 import io.pgfleet.dataplane.session.SessionSql;
+import io.pgfleet.dataplane.tls.TlsConnections;
 import org.jboss.logging.Logger;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -67,6 +69,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
     private long busySince;
     private long transactionSince;
     private long lastActivity = System.nanoTime();
+    private final long connectedAtMillis = System.currentTimeMillis();
+    private long lastActivityMillis = connectedAtMillis;
     private boolean closeWhenIdle;
     private NodeConfig configChecked;
     private boolean databaseGone;
@@ -107,6 +111,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         }
     }
 
+    /** The client as SHOW CLIENTS shows it. On the client's loop. */
+    ClientView view() {
+        String word = switch (state) {
+            case WAITING -> "waiting";
+            case LINKED, INSPECTING -> "active";
+            default -> "idle";
+        };
+        return new ClientView(this, user, pool.key().database(), word, (InetSocketAddress) channel.remoteAddress(),
+                (InetSocketAddress) channel.localAddress(), connectedAtMillis, lastActivityMillis,
+                state == State.WAITING ? System.nanoTime() - waitingSince : 0, state == State.CLOSED ? null : server,
+                cancelKey == null ? 0 : cancelKey.processId(), TlsConnections.isEncrypted(channel),
+                wanted.getOrDefault("application_name", ""), 0);
+    }
+
     ClientRegistry.CancelKey cancelKey() {
         return cancelKey;
     }
@@ -131,6 +149,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             return;
         }
         lastActivity = System.nanoTime();
+        lastActivityMillis = System.currentTimeMillis();
         byte type = frame.getByte(frame.readerIndex());
         if (type == FrontendMessages.TERMINATE) {
             frame.release();

@@ -80,6 +80,8 @@ record PgBouncerSection(PoolerSettings settings, PoolerConfig pooler, AuthType a
                     hbaAuth = "hba".equalsIgnoreCase(method);
                     authType = hbaAuth ? AuthType.MD5 : authType(values, key, method);
                 }
+                case "admin_users" -> b.adminUsers = userList(v);
+                case "stats_users" -> b.statsUsers = userList(v);
                 case "auth_file" -> authFile = emptyToNull(v);
                 case "auth_hba_file" -> authHbaFile = emptyToNull(v);
                 default -> {
@@ -99,6 +101,18 @@ record PgBouncerSection(PoolerSettings settings, PoolerConfig pooler, AuthType a
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, b.serverConnectTimeout.toMillis());
         PoolerSettings settings = new PoolerSettings(listenAddress, listenPort, 0, maxMessageSize, connectMillis, soReuseport, 0);
         return new PgBouncerSection(settings, b.build(), authType, hbaAuth, authFile, authHbaFile);
+    }
+
+    /** A comma-separated list of user names, as PgBouncer reads admin_users and stats_users (blanks around names dropped). */
+    static List<String> userList(String raw) {
+        List<String> names = new java.util.ArrayList<>();
+        for (String part : raw.split(",")) {
+            String name = part.strip();
+            if (!name.isEmpty()) {
+                names.add(name);
+            }
+        }
+        return List.copyOf(names);
     }
 
     private static void unimplemented(IniValueParser values, String key) {

@@ -1,6 +1,7 @@
 package io.pgfleet.dataplane.config;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The [pgbouncer] settings a node can change while running (reload or control-plane push).
@@ -38,7 +39,14 @@ public record PoolerConfig(
         TlsSettings serverTls,
         boolean allowPlainWithoutTls,
         int maxPreparedStatements,
-        SessionStatePolicy sessionState) {
+        SessionStatePolicy sessionState,
+        List<String> adminUsers,
+        List<String> statsUsers) {
+
+    public PoolerConfig {
+        adminUsers = List.copyOf(adminUsers);
+        statsUsers = List.copyOf(statsUsers);
+    }
 
     public static final PoolerConfig DEFAULTS = new PoolerConfig(
             PoolMode.SESSION, 20, 0, 0, Duration.ofSeconds(5), 0, 0, 100, 0, 0,
@@ -46,7 +54,7 @@ public record PoolerConfig(
             Duration.ofSeconds(30), "select 1", Duration.ZERO, Duration.ofSeconds(120), Duration.ZERO,
             Duration.ofSeconds(60), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10),
             "DISCARD ALL", false, false, TlsSettings.DISABLED, TlsSettings.SERVER_DEFAULT, false,
-            200, SessionStatePolicy.PIN);
+            200, SessionStatePolicy.PIN, List.of(), List.of());
 
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -81,6 +89,8 @@ public record PoolerConfig(
         b.allowPlainWithoutTls = allowPlainWithoutTls;
         b.maxPreparedStatements = maxPreparedStatements;
         b.sessionState = sessionState;
+        b.adminUsers = adminUsers;
+        b.statsUsers = statsUsers;
         return b;
     }
 
@@ -117,9 +127,13 @@ public record PoolerConfig(
         public boolean allowPlainWithoutTls;
         public int maxPreparedStatements;
         public SessionStatePolicy sessionState;
+        /** admin_users: may run every admin console command. */
+        public List<String> adminUsers;
+        /** stats_users: may run the admin console's SHOW commands. */
+        public List<String> statsUsers;
 
         public PoolerConfig build() {
-            return new PoolerConfig(poolMode, defaultPoolSize, minPoolSize, reservePoolSize, reservePoolTimeout, maxDbConnections, maxUserConnections, maxClientConn, maxDbClientConnections, maxUserClientConnections, serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverCheckDelay, serverCheckQuery, queryTimeout, queryWaitTimeout, clientIdleTimeout, clientLoginTimeout, idleTransactionTimeout, transactionTimeout, cancelWaitTimeout, serverResetQuery, serverResetQueryAlways, serverRoundRobin, clientTls, serverTls, allowPlainWithoutTls, maxPreparedStatements, sessionState);
+            return new PoolerConfig(poolMode, defaultPoolSize, minPoolSize, reservePoolSize, reservePoolTimeout, maxDbConnections, maxUserConnections, maxClientConn, maxDbClientConnections, maxUserClientConnections, serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverCheckDelay, serverCheckQuery, queryTimeout, queryWaitTimeout, clientIdleTimeout, clientLoginTimeout, idleTransactionTimeout, transactionTimeout, cancelWaitTimeout, serverResetQuery, serverResetQueryAlways, serverRoundRobin, clientTls, serverTls, allowPlainWithoutTls, maxPreparedStatements, sessionState, adminUsers, statsUsers);
         }
     }
 }

@@ -58,8 +58,6 @@ public final class UnimplementedSettings {
         m.put("auth_ident_file", NOT_YET);
         m.put("auth_ldap_options", NOT_YET);
         m.put("scram_iterations", NOT_YET + ": verifiers derived from plaintext passwords use 4096 iterations");
-        m.put("admin_users", NOT_YET);
-        m.put("stats_users", NOT_YET);
         m.put("log_connections", NOT_YET);
         m.put("log_disconnections", NOT_YET);
         m.put("log_pooler_errors", NOT_YET);

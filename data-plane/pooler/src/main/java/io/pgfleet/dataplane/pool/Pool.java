@@ -7,6 +7,8 @@ import io.pgfleet.dataplane.server.ServerLogin;
 import io.pgfleet.dataplane.session.StatementRegistry;
 
 import java.util.ArrayDeque;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.Map;
 
 /**
@@ -28,8 +30,12 @@ public final class Pool {
     PoolSettings settings;
 
     final ArrayDeque<PooledServer> idle = new ArrayDeque<>();
+    /** Every logged-in server of the pool, active or idle, in login order (for the admin console). */
+    final Set<PooledServer> servers = new LinkedHashSet<>();
     final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     final PoolSessionStats sessionStats = new PoolSessionStats();
+    /** Times a server was handed to a client (SHOW STATS total_server_assignment_count). */
+    final java.util.concurrent.atomic.LongAdder assignments = new java.util.concurrent.atomic.LongAdder();
     /** The pool's prepared statements: its clients share them, its servers prepare them. */
     private final StatementRegistry statements = new StatementRegistry();
     int active;

@@ -352,6 +352,58 @@ public final class PoolManager {
         }
     }
 
+    /**
+     * Every pool of the node with its counts and servers, for the admin console (SHOW POOLS,
+     * SERVERS, STATS, ...). Taken under the lock; pools in the order they were made.
+     */
+    public List<PoolView> views() {
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            List<PoolView> views = new ArrayList<>(pools.size());
+            for (Pool p : pools.values()) {
+                Pool.Waiter head = p.waiters.peekFirst();
+                List<PoolView.ServerView> servers = new ArrayList<>(p.servers.size());
+                int beingCanceled = 0;
+                for (PooledServer server : p.servers) {
+                    String state;
+                    if (server.state == PooledServer.State.IDLE) {
+                        state = "idle";
+                    } else if (server.cancelsInFlight > 0 && server.releaseAfterCancel) {
+                        state = "being_canceled";
+                        beingCanceled++;
+                    } else {
+                        state = "active";
+                    }
+                    boolean expired = p.settings.serverLifetimeNanos() > 0
+                            && now - server.createdNanos >= p.settings.serverLifetimeNanos();
+                    servers.add(new PoolView.ServerView(server, p.target.serverUser() != null ? p.target.serverUser() : p.key.user(),
+                            p.key.database(), state, server.address(), server.localAddress(), server.createdNanos,
+                            server.state == PooledServer.State.IDLE ? server.idleSinceNanos : now,
+                            expired || server.generation != p.generation, server.processId(), server.encrypted(),
+                            server.state == PooledServer.State.IDLE ? null : server.owner(), server.preparedCount()));
+                }
+                views.add(new PoolView(p.key, p.target, p.settings.poolMode(), p.clients, p.waiters.size(),
+                        head == null ? 0 : now - head.sinceNanos(), p.active, beingCanceled, p.idle.size(), p.connecting,
+                        p.settings.serverLifetimeNanos(), p.assignments.sum(), p.sessionStats.statementPreparesTotal(),
+                        servers));
+            }
+            return views;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether PAUSE is in effect (the admin console's SHOW DATABASES, SHOW STATE). */
+    public boolean paused() {
+        lock.lock();
+        try {
+            return paused;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Server connections of a user over all databases (open or opening), as max_user_connections counts them. */
     public int serversOfUser(String user) {
         return countOf(serversPerUser, user);
@@ -535,6 +587,7 @@ public final class PoolManager {
         try {
             pool.connecting--;
             pool.active++;
+            pool.servers.add(server);
             pool.loginFailedAtNanos = 0;
             pool.welcomeParameters = Map.copyOf(connection.parameters());
         } finally {
@@ -676,6 +729,7 @@ public final class PoolManager {
             }
         }
         server.state = PooledServer.State.CLOSED;
+        pool.servers.remove(server);
         serversPerDatabase.merge(pool.key.database(), -1, Integer::sum);
         serversPerUser.merge(pool.key.user(), -1, Integer::sum);
     }
@@ -751,6 +805,7 @@ public final class PoolManager {
 
     private static void handOver(PooledServer server, PoolClient client) {
         server.idleSinceNanos = System.nanoTime();
+        server.pool.assignments.increment();
         if (client.eventLoop().inEventLoop()) {
             client.serverReady(server);
         } else {

@@ -77,6 +77,21 @@ public final class PooledServer {
         return (InetSocketAddress) channel.remoteAddress();
     }
 
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    /** Whether the connection to the server is encrypted. */
+    public boolean encrypted() {
+        return io.pgfleet.dataplane.tls.TlsConnections.isEncrypted(channel);
+    }
+
+    /** Statements the node prepared on this server (read from another thread: a recent value). */
+    int preparedCount() {
+        ServerStatements s = statements;
+        return s == null ? 0 : s.size();
+    }
+
     public int processId() {
         return processId;
     }

@@ -17,6 +17,11 @@ public final class ServerStatements {
     }
 
     /** Whether the server has it; counts as a use. */
+    /** How many statements the server has prepared now. */
+    public int size() {
+        return prepared.size();
+    }
+
     public boolean has(PreparedStatement statement) {
         return prepared.get(statement) != null;
     }

@@ -213,18 +213,28 @@ class PgBouncerIniSettingsTest {
                 tcp_keepalive = 1
                 ignore_startup_parameters = extra_float_digits
                 unix_socket_dir = /tmp
-                admin_users = postgres
-                stats_users = stats
                 client_tls13_ciphers = TLS_AES_256_GCM_SHA384
                 """);
-        assertThat(loaded.warnings()).hasSize(10);
+        assertThat(loaded.warnings()).hasSize(8);
         assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).startsWith("[pgbouncer] logfile: not needed"));
         assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).startsWith("[pgbouncer] pidfile: not needed"));
         assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).startsWith("[pgbouncer] ignore_startup_parameters: not needed"));
-        for (String key : new String[] {"log_connections", "stats_period", "tcp_keepalive", "unix_socket_dir", "admin_users",
-                "stats_users", "client_tls13_ciphers"}) {
+        for (String key : new String[] {"log_connections", "stats_period", "tcp_keepalive", "unix_socket_dir",
+                "client_tls13_ciphers"}) {
             assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).startsWith("[pgbouncer] " + key + ": not supported yet"));
         }
+    }
+
+    @Test
+    void adminAndStatsUsersAreCommaSeparatedLists() throws IOException {
+        PgBouncerConfigLoader.Loaded loaded = load("""
+                admin_users = postgres, ops ,
+                stats_users = monitor
+                """);
+        assertThat(loaded.warnings()).isEmpty();
+        assertThat(loaded.config().pooler().adminUsers()).containsExactly("postgres", "ops");
+        assertThat(loaded.config().pooler().statsUsers()).containsExactly("monitor");
+        assertThat(load("").config().pooler().adminUsers()).isEmpty();
     }
 
     @Test

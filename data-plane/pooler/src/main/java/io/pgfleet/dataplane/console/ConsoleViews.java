@@ -1,0 +1,225 @@
+package io.pgfleet.dataplane.console;
+
+import io.pgfleet.dataplane.client.ClientView;
+import io.pgfleet.dataplane.config.DatabaseTarget;
+import io.pgfleet.dataplane.config.HostAndPort;
+import io.pgfleet.dataplane.config.NodeConfig;
+import io.pgfleet.dataplane.config.PoolOverrides;
+import io.pgfleet.dataplane.config.PoolerConfig;
+import io.pgfleet.dataplane.pool.PoolView;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static io.pgfleet.dataplane.console.Column.int4;
+import static io.pgfleet.dataplane.console.Column.int8;
+import static io.pgfleet.dataplane.console.Column.numeric;
+import static io.pgfleet.dataplane.console.Column.text;
+
+/**
+ * The SHOW views, with PgBouncer 1.25's column names, order and units. Counters the node
+ * does not keep yet are 0 (docs/admin-console.md lists them).
+ */
+public final class ConsoleViews {
+    /** What SHOW VERSION says: the PgBouncer version whose console this one answers like. */
+    public static final String VERSION = "PgBouncer 1.25.1 (pgfleet)";
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
+            .withZone(ZoneOffset.UTC);
+
+    /** The views by SHOW argument, in the order SHOW HELP lists them. */
+    static final Map<String, Function<ConsoleSnapshot, Table>> VIEWS = views();
+
+    private ConsoleViews() {
+    }
+
+    private static Map<String, Function<ConsoleSnapshot, Table>> views() {
+        Map<String, Function<ConsoleSnapshot, Table>> m = new LinkedHashMap<>();
+        m.put("VERSION", ConsoleViews::version);
+        m.put("POOLS", ConsoleViews::pools);
+        m.put("DATABASES", ConsoleViews::databases);
+        m.put("CLIENTS", ConsoleViews::clients);
+        m.put("SERVERS", ConsoleViews::servers);
+        m.put("STATS", ConsoleViews::stats);
+        m.put("LISTS", ConsoleViews::lists);
+        m.put("CONFIG", ConsoleViews::config);
+        return m;
+    }
+
+    static Table version(ConsoleSnapshot s) {
+        return new Table(text("version")).row(VERSION);
+    }
+
+    static Table pools(ConsoleSnapshot s) {
+        Table t = new Table(text("database"), text("user"), int4("cl_active"), int4("cl_waiting"),
+                int4("cl_active_cancel_req"), int4("cl_waiting_cancel_req"), int4("sv_active"), int4("sv_active_cancel"),
+                int4("sv_being_canceled"), int4("sv_idle"), int4("sv_used"), int4("sv_tested"), int4("sv_login"),
+                int4("maxwait"), int4("maxwait_us"), text("pool_mode"), text("load_balance_hosts"));
+        for (PoolView p : s.pools()) {
+            long waitMicros = p.maxWaitNanos() / 1000;
+            t.row(p.key().database(), p.key().user(), p.clients() - p.waiting(), p.waiting(), 0, 0,
+                    p.active() - p.beingCanceled(), 0, p.beingCanceled(), p.idle(), 0, 0, p.connecting(),
+                    waitMicros / 1_000_000, waitMicros % 1_000_000, p.poolMode().iniName(), null);
+        }
+        return t;
+    }
+
+    static Table databases(ConsoleSnapshot s) {
+        Table t = new Table(text("name"), text("host"), int4("port"), text("database"), text("force_user"),
+                int4("pool_size"), int4("min_pool_size"), int4("reserve_pool_size"), int4("server_lifetime"),
+                text("pool_mode"), text("load_balance_hosts"), int4("max_connections"), int4("current_connections"),
+                int4("max_client_connections"), int4("current_client_connections"), int4("paused"), int4("disabled"));
+        NodeConfig config = s.config();
+        PoolerConfig g = config.pooler();
+        // configured databases, then those made from the "*" fallback that have pools
+        Map<String, DatabaseTarget> targets = new LinkedHashMap<>();
+        config.databases().values().stream()
+                .filter(d -> !d.name().equals(NodeConfig.FALLBACK_DATABASE))
+                .sorted(java.util.Comparator.comparing(DatabaseTarget::name))
+                .forEach(d -> targets.put(d.name(), d));
+        for (PoolView p : s.pools()) {
+            targets.putIfAbsent(p.key().database(), p.target());
+        }
+        Map<String, int[]> counts = new HashMap<>(); // servers, clients
+        for (PoolView p : s.pools()) {
+            int[] c = counts.computeIfAbsent(p.key().database(), k -> new int[2]);
+            c[0] += p.active() + p.idle() + p.connecting();
+            c[1] += p.clients();
+        }
+        for (DatabaseTarget d : targets.values()) {
+            PoolOverrides o = d.pool();
+            int[] c = counts.getOrDefault(d.name(), new int[2]);
+            HostAndPort first = d.hosts().get(0);
+            String hosts = d.hosts().stream().map(HostAndPort::host).collect(Collectors.joining(","));
+            long lifetime = (o.serverLifetime() != null ? o.serverLifetime() : g.serverLifetime()).toSeconds();
+            t.row(d.name(), hosts, first.port(), d.dbname(), d.serverUser(),
+                    o.poolSize() != null ? o.poolSize() : g.defaultPoolSize(),
+                    o.minPoolSize() != null ? o.minPoolSize() : g.minPoolSize(),
+                    o.reservePoolSize() != null ? o.reservePoolSize() : g.reservePoolSize(),
+                    lifetime, o.poolMode() == null ? null : o.poolMode().iniName(), null,
+                    o.maxServerConnections() != null ? o.maxServerConnections() : g.maxDbConnections(), c[0],
+                    o.maxClientConnections() != null ? o.maxClientConnections() : g.maxDbClientConnections(), c[1],
+                    s.paused() ? 1 : 0, 0);
+        }
+        return t;
+    }
+
+    private static Table socketTable() {
+        return new Table(text("type"), text("user"), text("database"), text("replication"), text("state"),
+                text("addr"), int4("port"), text("local_addr"), int4("local_port"), text("connect_time"),
+                text("request_time"), int4("wait"), int4("wait_us"), int4("close_needed"), text("ptr"), text("link"),
+                int4("remote_pid"), text("tls"), text("application_name"), int4("prepared_statements"), int8("id"));
+    }
+
+    static Table clients(ConsoleSnapshot s) {
+        Table t = socketTable();
+        for (ClientView c : s.clients()) {
+            long waitMicros = c.waitNanos() / 1000;
+            t.row("C", c.user(), c.database(), "none", c.state(), host(c.remote()), port(c.remote()),
+                    host(c.local()), port(c.local()), time(c.connectedAtMillis()), time(c.lastRequestAtMillis()),
+                    waitMicros / 1_000_000, waitMicros % 1_000_000, 0, ptr(c.identity()),
+                    c.server() == null ? "" : ptr(c.server()), 0, c.tls() ? "TLS" : "", c.applicationName(),
+                    c.preparedStatements(), c.processId());
+        }
+        return t;
+    }
+
+    static Table servers(ConsoleSnapshot s) {
+        Map<Object, ClientView> clients = new HashMap<>();
+        s.clients().forEach(c -> clients.put(c.identity(), c));
+        Table t = socketTable();
+        for (PoolView p : s.pools()) {
+            for (PoolView.ServerView v : p.servers()) {
+                ClientView owner = v.owner() == null ? null : clients.get(v.owner());
+                t.row("S", v.user(), v.database(), "none", v.state(), host(v.remote()), port(v.remote()),
+                        host(v.local()), port(v.local()), time(s.wallMillis(v.connectedNanos())),
+                        time(s.wallMillis(v.lastUsedNanos())), 0, 0, v.closeNeeded() ? 1 : 0, ptr(v.identity()),
+                        v.owner() == null ? "" : ptr(v.owner()), v.processId(), v.tls() ? "TLS" : "",
+                        owner == null ? "" : owner.applicationName(), v.preparedStatements(),
+                        Integer.toUnsignedLong(System.identityHashCode(v.identity())));
+            }
+        }
+        return t;
+    }
+
+    static Table stats(ConsoleSnapshot s) {
+        Table t = new Table(text("database"), numeric("total_server_assignment_count"), numeric("total_xact_count"),
+                numeric("total_query_count"), numeric("total_received"), numeric("total_sent"),
+                numeric("total_xact_time"), numeric("total_query_time"), numeric("total_wait_time"),
+                numeric("total_client_parse_count"), numeric("total_server_parse_count"), numeric("total_bind_count"),
+                numeric("avg_server_assignment_count"), numeric("avg_xact_count"), numeric("avg_query_count"),
+                numeric("avg_recv"), numeric("avg_sent"), numeric("avg_xact_time"), numeric("avg_query_time"),
+                numeric("avg_wait_time"), numeric("avg_client_parse_count"), numeric("avg_server_parse_count"),
+                numeric("avg_bind_count"));
+        Map<String, long[]> byDatabase = new LinkedHashMap<>(); // assignments, server parses
+        for (PoolView p : s.pools()) {
+            long[] sums = byDatabase.computeIfAbsent(p.key().database(), k -> new long[2]);
+            sums[0] += p.serverAssignments();
+            sums[1] += p.serverParses();
+        }
+        byDatabase.forEach((database, sums) -> t.row(database, sums[0], 0, 0, 0, 0, 0, 0, 0, 0, sums[1], 0,
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        return t;
+    }
+
+    static Table lists(ConsoleSnapshot s) {
+        int servers = s.pools().stream().mapToInt(p -> p.active() + p.idle() + p.connecting()).sum();
+        long databases = s.config().databases().keySet().stream()
+                .filter(d -> !d.equals(NodeConfig.FALLBACK_DATABASE)).count();
+        Table t = new Table(text("list"), int4("items"));
+        t.row("databases", databases);
+        t.row("users", s.config().users().size());
+        t.row("peers", 0);
+        t.row("pools", s.pools().size());
+        t.row("peer_pools", 0);
+        t.row("free_clients", 0);
+        t.row("used_clients", s.clientCount());
+        t.row("login_clients", 0);
+        t.row("free_servers", 0);
+        t.row("used_servers", servers);
+        t.row("dns_names", 0);
+        t.row("dns_zones", 0);
+        t.row("dns_queries", 0);
+        t.row("dns_pending", 0);
+        return t;
+    }
+
+    static Table config(ConsoleSnapshot s) {
+        Table t = new Table(text("key"), text("value"), text("default"), text("changeable"));
+        for (ConsoleConfig.Setting setting : ConsoleConfig.settings(s.settings(), s.config())) {
+            t.row(setting.key(), setting.value(), setting.defaultValue(), setting.changeable() ? "yes" : "no");
+        }
+        return t;
+    }
+
+    private static String host(InetSocketAddress address) {
+        return address == null ? null : address.getAddress() != null ? address.getAddress().getHostAddress()
+                : address.getHostString();
+    }
+
+    private static Integer port(InetSocketAddress address) {
+        return address == null ? null : address.getPort();
+    }
+
+    private static String time(long epochMillis) {
+        return TIME.format(Instant.ofEpochMilli(epochMillis));
+    }
+
+    private static String ptr(Object o) {
+        return "0x" + Integer.toHexString(System.identityHashCode(o));
+    }
+
+    /** Column names of each view, for docs and tests. */
+    public static List<String> columns(String view) {
+        return VIEWS.get(view).apply(new ConsoleSnapshot(null, io.pgfleet.dataplane.config.NodeConfig.EMPTY, List.of(),
+                List.of(), 0, false, 0, 0)).columnNames();
+    }
+}
