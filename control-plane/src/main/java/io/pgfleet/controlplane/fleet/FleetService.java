@@ -8,9 +8,9 @@ import io.pgfleet.controlplane.nodes.DesiredState;
 import io.pgfleet.controlplane.security.Caller;
 import io.pgfleet.controlplane.security.Role;
 import io.pgfleet.controlplane.security.SecretCipher;
+import io.pgfleet.controlplane.security.Sha256;
 import io.pgfleet.dataplane.config.ResourceValidator;
 import io.pgfleet.proto.v1.Resource;
-import io.pgfleet.proto.v1.ResourceKey;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
@@ -292,15 +292,14 @@ public class FleetService implements DesiredState {
     @Override
     @Transactional
     public TokenCheck checkBootstrapToken(String fleet, String presentedToken) {
-        DesiredResourceEntity row = fleet == null ? null : DesiredResourceEntity.find(fleet, ResourceKind.FLEET.id(), fleet);
-        if (row == null) {
+        if (fleet == null || DesiredResourceEntity.find(fleet, ResourceKind.FLEET.id(), fleet) == null) {
             return TokenCheck.UNKNOWN_FLEET;
         }
-        String expected = codec.read(parse(row.spec), StoredFleet.class).bootstrapTokenSha256();
+        String expected = bootstrapTokenSha256(fleet);
         if (expected == null) {
             return allowTokenlessFleets ? TokenCheck.ACCEPTED : TokenCheck.NO_TOKEN_SET;
         }
-        String presented = SpecCodec.sha256Hex(presentedToken == null ? "" : presentedToken);
+        String presented = Sha256.hex(presentedToken);
         return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), presented.getBytes(StandardCharsets.US_ASCII))
                 ? TokenCheck.ACCEPTED : TokenCheck.BAD_TOKEN;
     }

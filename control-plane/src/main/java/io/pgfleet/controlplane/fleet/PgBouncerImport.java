@@ -1,5 +1,7 @@
 package io.pgfleet.controlplane.fleet;
 
+import io.pgfleet.dataplane.auth.Md5Password;
+
 import com.ongres.scram.common.ScramFunctions;
 import com.ongres.scram.common.StringPreparation;
 import io.pgfleet.controlplane.fleet.spec.HostSpec;
@@ -21,13 +23,10 @@ import io.pgfleet.dataplane.config.UserlistFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -347,19 +346,9 @@ public final class PgBouncerImport {
             return MessageDigest.isEqual(storedKey, verifier.storedKey()) ? Match.YES : Match.NO;
         }
         if (isMd5Hash(secret)) {
-            return secret.equalsIgnoreCase(md5Hash(user, password)) ? Match.YES : Match.NO;
+            return secret.equalsIgnoreCase(Md5Password.storedHash(user, password)) ? Match.YES : Match.NO;
         }
         return secret.equals(password) ? Match.YES : Match.NO;
-    }
-
-    /** PostgreSQL's md5 secret: "md5" + hex(md5(password + user)). */
-    static String md5Hash(String user, String password) {
-        try {
-            MessageDigest md5 = MessageDigest.getInstance("MD5");
-            return "md5" + HexFormat.of().formatHex(md5.digest((password + user).getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The ini without auth_file and auth_hba_file in [pgbouncer], line numbers kept. */

@@ -13,14 +13,11 @@ import io.pgfleet.controlplane.fleet.spec.RouteSpec;
 import io.pgfleet.controlplane.fleet.spec.UpstreamSpec;
 import io.pgfleet.controlplane.fleet.spec.UserSpec;
 import io.pgfleet.controlplane.security.SecretCipher;
+import io.pgfleet.controlplane.security.Sha256;
 import io.pgfleet.dataplane.auth.ScramVerifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -117,7 +114,7 @@ public class SpecCodec {
             if (spec.bootstrapToken().length() < 16) {
                 throw new ValidationException("bootstrapToken must be at least 16 characters");
             }
-            tokenHash = sha256Hex(spec.bootstrapToken());
+            tokenHash = Sha256.hex(spec.bootstrapToken());
         }
         return new StoredFleet(spec.description(), pool(spec.pool()), tokenHash);
     }
@@ -188,13 +185,5 @@ public class SpecCodec {
 
     private static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
-    }
-
-    static String sha256Hex(String secret) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

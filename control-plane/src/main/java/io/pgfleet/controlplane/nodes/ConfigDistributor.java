@@ -66,7 +66,7 @@ public class ConfigDistributor {
      */
     public SyncSession open(Hello hello, String fleet, StreamObserver<ControlMessage> out) {
         String nodeId = hello.getIdentity().getNodeId();
-        SyncSession session = new SyncSession(nodeId, fleet, Tokens.sha256Hex(hello.getToken()), out, hello.getHeldList(),
+        SyncSession session = new SyncSession(nodeId, fleet, io.pgfleet.controlplane.security.Sha256.hex(hello.getToken()), out, hello.getHeldList(),
                 hello.getAppliedGeneration());
         synchronized (lock(fleet)) {
             SyncSession previous = sessions.put(nodeId, session);

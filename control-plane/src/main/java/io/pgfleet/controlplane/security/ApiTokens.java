@@ -6,9 +6,7 @@ import jakarta.transaction.Transactional;
 import jakarta.ws.rs.NotFoundException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.Base64;
@@ -38,7 +36,7 @@ public class ApiTokens {
     private final Optional<byte[]> bootstrapSha256;
 
     public ApiTokens(@ConfigProperty(name = "pgfleet.api.admin-token") Optional<String> adminToken) {
-        this.bootstrapSha256 = adminToken.map(String::strip).filter(t -> !t.isEmpty()).map(ApiTokens::sha256);
+        this.bootstrapSha256 = adminToken.map(String::strip).filter(t -> !t.isEmpty()).map(Sha256::digest);
     }
 
     /** What a token listing shows: never the token or its hash. */
@@ -71,7 +69,7 @@ public class ApiTokens {
         ApiTokenEntity entity = new ApiTokenEntity();
         entity.name = name;
         entity.role = roleName(parsed);
-        entity.tokenSha256 = sha256(token);
+        entity.tokenSha256 = Sha256.digest(token);
         entity.createdAt = OffsetDateTime.now();
         entity.createdBy = createdBy.name();
         entity.persist();
@@ -99,7 +97,7 @@ public class ApiTokens {
         if (presented == null || presented.isBlank()) {
             return Optional.empty();
         }
-        byte[] hash = sha256(presented.strip());
+        byte[] hash = Sha256.digest(presented.strip());
         if (bootstrapSha256.isPresent() && MessageDigest.isEqual(bootstrapSha256.get(), hash)) {
             return Optional.of(new Caller(BOOTSTRAP_NAME, Role.ADMIN));
         }
@@ -142,13 +140,5 @@ public class ApiTokens {
 
     public static String roleName(Role role) {
         return role.name().toLowerCase(Locale.ROOT);
-    }
-
-    static byte[] sha256(String token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
     }
 }

@@ -185,14 +185,14 @@ class PgBouncerImportTest {
         String ini = "[databases]\napp = host=db user=owner password=Owner-Secret-1\n";
         String verifier = ScramVerifier.fromPassword("Owner-Secret-1", 4096).format();
         String otherVerifier = ScramVerifier.fromPassword("Something-Else", 4096).format();
-        String md5 = PgBouncerImport.md5Hash("owner", "Owner-Secret-1");
+        String md5 = io.pgfleet.dataplane.auth.Md5Password.storedHash("owner", "Owner-Secret-1");
         for (String same : List.of("Owner-Secret-1", verifier, md5)) {
             ImportedState state = PgBouncerImport.convert(ini, "\"owner\" \"" + same + "\"");
             assertThat(state.users().get("owner").password()).isEqualTo("Owner-Secret-1");
             assertThat(state.users().get("owner").scramVerifier()).isNull();
             assertThat(state.warnings()).noneSatisfy(w -> assertThat(w).contains("owner"));
         }
-        for (String other : List.of("Other-Secret-1", otherVerifier, PgBouncerImport.md5Hash("owner", "Other-Secret-1"))) {
+        for (String other : List.of("Other-Secret-1", otherVerifier, io.pgfleet.dataplane.auth.Md5Password.storedHash("owner", "Other-Secret-1"))) {
             ImportedState state = PgBouncerImport.convert(ini, "\"owner\" \"" + other + "\"");
             assertThat(state.users().get("owner").password()).isEqualTo("Owner-Secret-1");
             assertThat(state.warnings()).anySatisfy(w -> assertThat(w)
@@ -204,7 +204,7 @@ class PgBouncerImportTest {
     @Test
     void userlistSecretsAndUsersSection() {
         String verifier = ScramVerifier.fromPassword("Bob-Secret-1", 4096).format();
-        String md5 = PgBouncerImport.md5Hash("carol", "Carol-Secret-1");
+        String md5 = io.pgfleet.dataplane.auth.Md5Password.storedHash("carol", "Carol-Secret-1");
         ImportedState state = PgBouncerImport.convert("""
                 [pgbouncer]
                 auth_type = md5
@@ -236,7 +236,7 @@ class PgBouncerImportTest {
 
     @Test
     void md5HashIsSkippedWithAWarning() {
-        String md5 = PgBouncerImport.md5Hash("legacy", "Legacy-Secret-1");
+        String md5 = io.pgfleet.dataplane.auth.Md5Password.storedHash("legacy", "Legacy-Secret-1");
         ImportedState state = PgBouncerImport.convert("[databases]\nd = host=h\n", "\"legacy\" \"" + md5 + "\"\n");
         assertThat(state.users()).isEmpty();
         assertThat(state.warnings()).containsExactly("auth_file: user legacy: md5 hash cannot be converted to SCRAM;"
