@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.pgfleet.controlplane.fleet.ConflictException;
 import io.pgfleet.controlplane.fleet.FleetService;
-import io.pgfleet.controlplane.fleet.NotFoundException;
-import io.pgfleet.controlplane.fleet.PreconditionFailedException;
+import io.pgfleet.controlplane.fleet.RequestRefused;
 import io.pgfleet.controlplane.fleet.ResourceKind;
 import io.pgfleet.controlplane.fleet.ValidationException;
 import io.pgfleet.controlplane.nodes.NodeRegistry;
@@ -158,21 +156,23 @@ public class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
                 .setStatus(NodeSyncStatus.valueOf(n.status().name())).setLastError(n.lastError()).build();
     }
 
+    private static Status status(RequestRefused.Kind kind) {
+        return switch (kind) {
+            case INVALID -> Status.INVALID_ARGUMENT;
+            case FORBIDDEN -> Status.PERMISSION_DENIED;
+            case NOT_FOUND -> Status.NOT_FOUND;
+            case CONFLICT -> Status.FAILED_PRECONDITION;
+            case PRECONDITION_FAILED -> Status.ABORTED;
+        };
+    }
+
     /** Maps the service's exceptions to status codes with the same text REST puts in problem+json. */
     private static <T> void respond(StreamObserver<T> response, Supplier<T> call) {
         try {
             response.onNext(call.get());
             response.onCompleted();
-        } catch (ValidationException e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-        } catch (NotFoundException e) {
-            response.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
-        } catch (io.pgfleet.controlplane.fleet.ForbiddenException e) {
-            response.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
-        } catch (ConflictException e) {
-            response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
-        } catch (PreconditionFailedException e) {
-            response.onError(Status.ABORTED.withDescription(e.getMessage()).asRuntimeException());
+        } catch (RequestRefused e) {
+            response.onError(status(e.kind()).withDescription(e.getMessage()).asRuntimeException());
         } catch (io.grpc.StatusRuntimeException e) {
             response.onError(e); // PERMISSION_DENIED from GrpcCallers.require
         }

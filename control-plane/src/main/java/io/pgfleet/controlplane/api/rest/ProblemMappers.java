@@ -1,10 +1,6 @@
 package io.pgfleet.controlplane.api.rest;
 
-import io.pgfleet.controlplane.fleet.ConflictException;
-import io.pgfleet.controlplane.fleet.ForbiddenException;
-import io.pgfleet.controlplane.fleet.NotFoundException;
-import io.pgfleet.controlplane.fleet.PreconditionFailedException;
-import io.pgfleet.controlplane.fleet.ValidationException;
+import io.pgfleet.controlplane.fleet.RequestRefused;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -15,28 +11,8 @@ public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     @ServerExceptionMapper
-    public Response validation(ValidationException e) {
-        return problem(400, "Invalid request", e.getMessage());
-    }
-
-    @ServerExceptionMapper
-    public Response notFound(NotFoundException e) {
-        return problem(404, "Not found", e.getMessage());
-    }
-
-    @ServerExceptionMapper
-    public Response forbidden(ForbiddenException e) {
-        return problem(403, "Forbidden", e.getMessage());
-    }
-
-    @ServerExceptionMapper
-    public Response conflict(ConflictException e) {
-        return problem(409, "Conflict", e.getMessage());
-    }
-
-    @ServerExceptionMapper
-    public Response preconditionFailed(PreconditionFailedException e) {
-        return problem(412, "Precondition failed", e.getMessage());
+    public Response refused(RequestRefused e) {
+        return problem(e.kind().httpStatus, e.kind().title, e.getMessage());
     }
 
     @ServerExceptionMapper
