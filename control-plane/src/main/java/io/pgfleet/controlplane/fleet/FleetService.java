@@ -340,9 +340,9 @@ public class FleetService implements DesiredState {
                     before == null ? null : codec.view(p.kind(), parse(before.spec)), codec.view(p.kind(), p.stored()));
         }).toList();
         if (effective.isEmpty()) {
-            long unchanged = pending.size() == 1 && current.get(pending.get(0).kind().id() + "/" + pending.get(0).name()) != null
-                    ? current.get(pending.get(0).kind().id() + "/" + pending.get(0).name()).revision : 0;
-            return new ChangeResult(unchanged, dryRun, List.of(), warnings);
+            // Nothing changed: a single-resource write answers with that resource's revision.
+            DesiredResourceEntity only = pending.size() == 1 ? current.get(pending.get(0).kind().id() + "/" + pending.get(0).name()) : null;
+            return new ChangeResult(only == null ? 0 : only.revision, dryRun, List.of(), warnings);
         }
         if (!caller.role().includes(Role.ADMIN) && effective.stream().anyMatch(p -> p.kind() == ResourceKind.FLEET)) {
             // Fleet settings and bootstrap tokens are admin's, also when a rollback or an import would change them.
