@@ -21,7 +21,6 @@ import java.util.stream.Collectors;
 
 import static io.pgfleet.dataplane.console.Column.int4;
 import static io.pgfleet.dataplane.console.Column.int8;
-import static io.pgfleet.dataplane.console.Column.numeric;
 import static io.pgfleet.dataplane.console.Column.text;
 
 /**

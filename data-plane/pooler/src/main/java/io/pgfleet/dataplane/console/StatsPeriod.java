@@ -3,6 +3,7 @@ package io.pgfleet.dataplane.console;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgfleet.dataplane.pool.PoolView;
+import io.pgfleet.dataplane.stats.PoolStats.Totals;
 
 import java.time.Duration;
 import java.util.List;
@@ -28,19 +29,21 @@ public final class StatsPeriod {
      * The totals at the start and end of the last complete period, and when (nanoTime). Before
      * the first period ends both are empty and every average is 0, as in PgBouncer.
      */
-    record Window(Map<String, StatTotals> older, Map<String, StatTotals> newer, long olderNanos, long newerNanos) {
-        StatTotals averages(String database) {
-            StatTotals end = newer.get(database);
+    record Window(Map<String, Totals> older, Map<String, Totals> newer, long olderNanos, long newerNanos) {
+        Totals averages(String database) {
+            Totals end = newer.get(database);
             if (end == null) {
-                return StatTotals.ZERO;
+                return Totals.ZERO;
             }
-            return end.averageSince(older.getOrDefault(database, StatTotals.ZERO), (newerNanos - olderNanos) / 1000);
+            return StatAverages.over(older.getOrDefault(database, Totals.ZERO), end, micros());
         }
 
-        StatTotals averagesOfAll() {
-            StatTotals end = newer.values().stream().reduce(StatTotals.ZERO, StatTotals::plus);
-            StatTotals start = older.values().stream().reduce(StatTotals.ZERO, StatTotals::plus);
-            return end.averageSince(start, (newerNanos - olderNanos) / 1000);
+        Totals averagesOfAll() {
+            return StatAverages.over(StatAverages.sum(older), StatAverages.sum(newer), micros());
+        }
+
+        private long micros() {
+            return (newerNanos - olderNanos) / 1000;
         }
     }
 
@@ -69,7 +72,7 @@ public final class StatsPeriod {
 
     void roll(long nowNanos) {
         Window w = window;
-        window = new Window(w.newer(), StatTotals.byDatabase(pools.get()), w.newerNanos(), nowNanos);
+        window = new Window(w.newer(), StatAverages.byDatabase(pools.get()), w.newerNanos(), nowNanos);
     }
 
     Window window() {

@@ -1,5 +1,7 @@
 package io.pgfleet.dataplane.console;
 
+import io.pgfleet.dataplane.stats.PoolStats.Totals;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +30,7 @@ final class StatsViews {
         // PgBouncer abbreviates two of the averages: avg_recv, not avg_received
         COUNTERS.forEach(c -> columns.add(numeric("avg_" + c.replace("received", "recv"))));
         Table t = new Table(columns.toArray(Column[]::new));
-        StatTotals.byDatabase(s.pools()).forEach((database, totals) -> {
+        StatAverages.byDatabase(s.pools()).forEach((database, totals) -> {
             List<Object> row = new ArrayList<>();
             row.add(database);
             row.addAll(values(totals));
@@ -43,7 +45,7 @@ final class StatsViews {
                 numeric("query_count"), numeric("bytes_received"), numeric("bytes_sent"), numeric("xact_time"),
                 numeric("query_time"), numeric("wait_time"), numeric("client_parse_count"),
                 numeric("server_parse_count"), numeric("bind_count"));
-        StatTotals.byDatabase(s.pools()).forEach((database, totals) -> t.row(row(database, totals)));
+        StatAverages.byDatabase(s.pools()).forEach((database, totals) -> t.row(row(database, totals)));
         return t;
     }
 
@@ -53,14 +55,14 @@ final class StatsViews {
                 numeric("query_count"), numeric("bytes_received"), numeric("bytes_sent"), numeric("xact_time"),
                 numeric("query_time"), numeric("wait_time"), numeric("avg_client_parse_count"),
                 numeric("avg_server_parse_count"), numeric("avg_bind_count"));
-        StatTotals.byDatabase(s.pools()).keySet().forEach(database -> t.row(row(database, s.stats().averages(database))));
+        StatAverages.byDatabase(s.pools()).keySet().forEach(database -> t.row(row(database, s.stats().averages(database))));
         return t;
     }
 
     /** Rows of name and value: every counter summed over all databases, then its average. */
     static Table totals(ConsoleSnapshot s) {
         Table t = new Table(text("name"), numeric("value"));
-        StatTotals all = StatTotals.byDatabase(s.pools()).values().stream().reduce(StatTotals.ZERO, StatTotals::plus);
+        Totals all = StatAverages.sum(StatAverages.byDatabase(s.pools()));
         List<String> names = List.of("server_assignment_count", "xact_count", "query_count", "client_bytes",
                 "server_bytes", "xact_time", "query_time", "wait_time", "ps_client_parse_count",
                 "ps_server_parse_count", "ps_bind_count");
@@ -75,16 +77,16 @@ final class StatsViews {
         return t;
     }
 
-    private static Object[] row(String database, StatTotals values) {
+    private static Object[] row(String database, Totals values) {
         List<Object> row = new ArrayList<>();
         row.add(database);
         row.addAll(values(values));
         return row.toArray();
     }
 
-    private static List<Long> values(StatTotals v) {
-        return List.of(v.serverAssignments(), v.xacts(), v.queries(), v.received(), v.sent(), v.xactMicros(),
-                v.queryMicros(), v.waitMicros(), v.clientParses(), v.serverParses(), v.binds());
+    private static List<Long> values(Totals v) {
+        return List.of(v.serverAssignments(), v.transactions(), v.queries(), v.bytesReceived(), v.bytesSent(),
+                v.transactionMicros(), v.queryMicros(), v.waitMicros(), v.clientParses(), v.serverParses(), v.binds());
     }
 
     static void register(Map<String, java.util.function.Function<ConsoleSnapshot, Table>> views) {
