@@ -275,6 +275,11 @@ class AdminCommandsTest {
             Map<String, String> totals = row(console, "SHOW STATS_TOTALS", "database", node.database());
             assertThat(Long.parseLong(totals.get("server_assignment_count"))).isPositive()
                     .isGreaterThanOrEqualTo(Long.parseLong(stats.get("total_server_assignment_count")));
+            // the pool's traffic counters reach the views: the client's SELECT 1 was a query and a transaction
+            assertThat(Long.parseLong(totals.get("xact_count"))).isPositive();
+            assertThat(Long.parseLong(totals.get("query_count"))).isPositive();
+            assertThat(Long.parseLong(totals.get("bytes_received"))).isPositive();
+            assertThat(Long.parseLong(stats.get("total_xact_count"))).isPositive();
             assertThat(row(console, "SHOW STATS_AVERAGES", "database", node.database())).containsKey("xact_time");
             assertThat(row(console, "SHOW TOTALS", "name", "total_server_assignment_count").get("value")).isNotEmpty();
         }
