@@ -150,9 +150,11 @@ public final class Pooler implements AutoCloseable {
      * client of a pool has left (console connections do not count), WAIT_FOR_SERVERS pauses
      * and waits until every server is released; then everything closes.
      */
-    private void shutdownFromConsole(NodeActions.Shutdown mode) {
+    private java.util.concurrent.CompletableFuture<Void> shutdownFromConsole(NodeActions.Shutdown mode) {
+        java.util.concurrent.CompletableFuture<Void> notAccepting = new java.util.concurrent.CompletableFuture<>();
         Thread.ofPlatform().name("pgfleet-console-shutdown").daemon().start(() -> {
             listener.close().syncUninterruptibly();
+            notAccepting.complete(null);
             LOG.infof("admin console SHUTDOWN %s: no longer accepting clients", mode);
             switch (mode) {
                 case WAIT_FOR_CLIENTS -> waitUntil(() -> context.clients().size() == 0);
@@ -168,6 +170,7 @@ public final class Pooler implements AutoCloseable {
                 after.run();
             }
         });
+        return notAccepting;
     }
 
     private static void waitUntil(java.util.function.BooleanSupplier condition) {

@@ -43,7 +43,7 @@ final class ConsoleCommands {
             case "ENABLE" -> now(disable(arg, false));
             case "WAIT_CLOSE" -> waitClose(arg);
             case "RELOAD" -> arg.isEmpty() ? reload() : null;
-            case "SHUTDOWN" -> now(shutdown(arg));
+            case "SHUTDOWN" -> shutdown(arg);
             default -> null;
         };
     }
@@ -200,7 +200,7 @@ final class ConsoleCommands {
         return reply;
     }
 
-    private Reply shutdown(String argument) {
+    private CompletableFuture<Reply> shutdown(String argument) {
         NodeActions.Shutdown mode;
         if (argument.isEmpty()) {
             mode = NodeActions.Shutdown.IMMEDIATE;
@@ -212,11 +212,13 @@ final class ConsoleCommands {
             return null;
         }
         LOG.infof("SHUTDOWN %s issued by %s", mode, user);
-        if (!pooler.console().actions().shutdown(mode)) {
-            return Reply.error("this node cannot be shut down from the console");
+        CompletableFuture<Void> notAccepting = pooler.console().actions().shutdown(mode);
+        if (notAccepting == null) {
+            return now(Reply.error("this node cannot be shut down from the console"));
         }
         // Immediate: no answer, the connection closes with the node (as PgBouncer).
-        return mode == NodeActions.Shutdown.IMMEDIATE ? Reply.NONE : Reply.done("SHUTDOWN");
+        return mode == NodeActions.Shutdown.IMMEDIATE ? now(Reply.NONE)
+                : notAccepting.thenApply(v -> Reply.done("SHUTDOWN"));
     }
 
     /** PgBouncer's refusals for a database argument; null when the database may be acted on. */

@@ -1,7 +1,8 @@
 package io.pgfleet.dataplane.console;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * What RELOAD and SHUTDOWN do, which only the program running the pooler knows: a
@@ -20,7 +21,7 @@ public final class NodeActions {
     }
 
     private volatile BooleanSupplier reload;
-    private volatile Consumer<Shutdown> shutdown;
+    private volatile Function<Shutdown, CompletableFuture<Void>> shutdown;
     private volatile boolean shuttingDown;
 
     /**
@@ -31,7 +32,12 @@ public final class NodeActions {
         reload = action;
     }
 
-    public void shutdownWith(Consumer<Shutdown> action) {
+    /**
+     * @param action starts the shutdown; completes once the node no longer accepts connections
+     *               (what SHUTDOWN WAIT_FOR_* waits for before it answers, as PgBouncer closes
+     *               its listening sockets first)
+     */
+    public void shutdownWith(Function<Shutdown, CompletableFuture<Void>> action) {
         shutdown = action;
     }
 
@@ -39,15 +45,17 @@ public final class NodeActions {
         return reload;
     }
 
-    /** Starts the shutdown; false when there is nothing to shut down with (never for a started pooler). */
-    boolean shutdown(Shutdown mode) {
-        Consumer<Shutdown> action = shutdown;
+    /**
+     * Starts the shutdown: completes once the node stopped accepting; null when there is
+     * nothing to shut down with (never for a started pooler).
+     */
+    CompletableFuture<Void> shutdown(Shutdown mode) {
+        Function<Shutdown, CompletableFuture<Void>> action = shutdown;
         if (action == null) {
-            return false;
+            return null;
         }
         shuttingDown = true;
-        action.accept(mode);
-        return true;
+        return action.apply(mode);
     }
 
     public boolean shuttingDown() {
