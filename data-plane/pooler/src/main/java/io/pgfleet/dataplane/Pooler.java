@@ -10,6 +10,10 @@ import io.pgfleet.dataplane.client.ClientChannelInitializer;
 import io.pgfleet.dataplane.client.ClientRegistry;
 import io.pgfleet.dataplane.client.PoolerContext;
 import io.pgfleet.dataplane.config.ConfigHolder;
+import io.pgfleet.dataplane.console.ConsoleServices;
+import io.pgfleet.dataplane.console.ConsoleSessions;
+import io.pgfleet.dataplane.console.NodeActions;
+import io.pgfleet.dataplane.console.StatsPeriod;
 import io.pgfleet.dataplane.pool.PoolManager;
 import io.pgfleet.dataplane.server.ServerConnector;
 import io.pgfleet.dataplane.stats.NodeCounters;
@@ -35,6 +39,8 @@ public final class Pooler implements AutoCloseable {
     private final ExecutorService cryptoExecutor;
     private final Channel listener;
     private final PoolerContext context;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile Runnable afterConsoleShutdown;
 
     private Pooler(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ExecutorService cryptoExecutor,
                    Channel listener, PoolerContext context) {
@@ -59,7 +65,9 @@ public final class Pooler implements AutoCloseable {
                 settings.serverConnectTimeoutMillis(), settings.maxMessageSize(), () -> config.current().pooler().serverTls());
         PoolManager pools = new PoolManager(connector, workers, counters);
         config.onReplace(pools::configChanged);
-        PoolerContext context = new PoolerContext(settings, config, pools, new ClientRegistry(settings.nodeSlot()), counters);
+        ConsoleServices console = new ConsoleServices(new NodeActions(), new ConsoleSessions(), new StatsPeriod(pools::views));
+        PoolerContext context = new PoolerContext(settings, config, pools, new ClientRegistry(settings.nodeSlot()), counters,
+                console);
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
@@ -78,8 +86,11 @@ public final class Pooler implements AutoCloseable {
                     : new InetSocketAddress(settings.listenAddress(), settings.listenPort());
             Channel listener = bootstrap.bind(address).sync().channel();
             pools.start();
+            console.statsPeriod().start(workers, StatsPeriod.DEFAULT);
             LOG.infof("pooler listening on %s (%s transport, %d event loops)", listener.localAddress(), transport, loops);
-            return new Pooler(boss, workers, crypto, listener, context);
+            Pooler pooler = new Pooler(boss, workers, crypto, listener, context);
+            console.actions().shutdownWith(pooler::shutdownFromConsole);
+            return pooler;
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -120,11 +131,73 @@ public final class Pooler implements AutoCloseable {
     }
 
     /**
+     * What the admin console's RELOAD runs (off the event loops): true when the config
+     * loaded. A standalone node re-reads its pgbouncer.ini; without one RELOAD says the
+     * config comes from elsewhere.
+     */
+    public void reloadWith(java.util.function.BooleanSupplier reload) {
+        context.console().actions().reloadWith(reload);
+    }
+
+    /** Runs once the admin console's SHUTDOWN has stopped the pooler: the program exits its process. */
+    public void onConsoleShutdown(Runnable action) {
+        afterConsoleShutdown = action;
+    }
+
+    /**
+     * The admin console's SHUTDOWN, on a thread of its own (the console's loop is one of the
+     * loops it stops). Stops accepting at once; WAIT_FOR_CLIENTS then waits until every
+     * client of a pool has left (console connections do not count), WAIT_FOR_SERVERS pauses
+     * and waits until every server is released; then everything closes.
+     */
+    private java.util.concurrent.CompletableFuture<Void> shutdownFromConsole(NodeActions.Shutdown mode) {
+        java.util.concurrent.CompletableFuture<Void> notAccepting = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().name("pgfleet-console-shutdown").daemon().start(() -> {
+            listener.close().syncUninterruptibly();
+            notAccepting.complete(null);
+            LOG.infof("admin console SHUTDOWN %s: no longer accepting clients", mode);
+            switch (mode) {
+                case WAIT_FOR_CLIENTS -> waitUntil(() -> context.clients().size() == 0);
+                case WAIT_FOR_SERVERS -> {
+                    context.pools().pause();
+                    waitUntil(() -> context.pools().serversOf(d -> true) == 0);
+                }
+                case IMMEDIATE -> context.pools().drain();
+            }
+            close();
+            Runnable after = afterConsoleShutdown;
+            if (after != null) {
+                after.run();
+            }
+        });
+        return notAccepting;
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition) {
+        while (!condition.getAsBoolean()) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Whether the pooler has stopped (close, drain or the console's SHUTDOWN). */
+    public boolean closed() {
+        return closed.get();
+    }
+
+    /**
      * Graceful stop: no new clients; clients outside a transaction are told the node is
      * shutting down and closed; the others when their transaction ends; whatever is left
      * at the deadline is closed. Returns true when every client left before the deadline.
      */
     public boolean drain(Duration deadline) {
+        if (closed.get()) {
+            return true; // stopped already (the admin console's SHUTDOWN)
+        }
         listener.close().syncUninterruptibly();
         context.pools().drain();
         context.clients().drainAll();
@@ -149,8 +222,12 @@ public final class Pooler implements AutoCloseable {
     /** Stops accepting, closes every connection, and waits for the event loops to end. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         listener.close().syncUninterruptibly();
         context.pools().stop();
+        context.console().statsPeriod().stop();
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         cryptoExecutor.shutdownNow();

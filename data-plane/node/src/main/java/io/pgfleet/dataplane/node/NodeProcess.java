@@ -11,6 +11,7 @@ import io.pgfleet.dataplane.pool.PoolManager;
 import io.pgfleet.dataplane.pool.PoolSessionStats;
 import io.pgfleet.dataplane.stats.NodeCounters;
 import io.pgfleet.proto.v1.NodeIdentity;
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -60,6 +61,8 @@ public class NodeProcess {
             drain = pooler::drain;
             StandaloneConfigReloader reloader = new StandaloneConfigReloader(file, config, loaded.settings());
             hangup = HangupSignal.install(reloader::reload);
+            pooler.reloadWith(reloader::reload); // the admin console's RELOAD, like SIGHUP
+            pooler.onConsoleShutdown(Quarkus::asyncExit); // the admin console's SHUTDOWN ends the process
             LOG.infof("standalone node serving %s on port %d%s", file, pooler.port(),
                     hangup == null ? "" : "; SIGHUP reloads it");
         } else {
@@ -76,6 +79,8 @@ public class NodeProcess {
             counters = node.pooler().counters();
             pools = node.pooler().pools();
             drain = node::drain;
+            // RELOAD stays the default (config comes from the control plane); SHUTDOWN ends the process
+            node.pooler().onConsoleShutdown(Quarkus::asyncExit);
             LOG.infof("node %s serving on port %d, config from control plane %s", nodeId, node.port(), options.controlPlane().get());
         }
     }

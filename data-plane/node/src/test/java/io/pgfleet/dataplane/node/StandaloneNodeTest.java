@@ -31,6 +31,7 @@ class StandaloneNodeTest {
     public static class PgBouncerFiles implements QuarkusTestResourceLifecycleManager {
         static PostgresServer postgres;
         static int listenPort;
+        static Path ini;
 
         @Override
         public Map<String, String> start() {
@@ -39,16 +40,8 @@ class StandaloneNodeTest {
             try (ServerSocket socket = new ServerSocket(0)) {
                 listenPort = socket.getLocalPort();
                 Path dir = Files.createTempDirectory("pgfleet-node-test");
-                Files.writeString(dir.resolve("pgbouncer.ini"), """
-                        [databases]
-                        appdb = host=%s port=%d
-                        [pgbouncer]
-                        listen_addr = 127.0.0.1
-                        listen_port = %d
-                        pool_mode = transaction
-                        auth_type = scram-sha-256
-                        auth_file = userlist.txt
-                        """.formatted(postgres.host(), postgres.port(), listenPort));
+                ini = dir.resolve("pgbouncer.ini");
+                Files.writeString(ini, ini(""));
                 Files.writeString(dir.resolve("userlist.txt"), "\"app\" \"app-secret\"\n");
                 return Map.of("pgfleet.node.config-file", dir.resolve("pgbouncer.ini").toString());
             } catch (IOException e) {
@@ -56,9 +49,49 @@ class StandaloneNodeTest {
             }
         }
 
+        /** The ini, with {@code extraDatabases} lines added to [databases]. */
+        static String ini(String extraDatabases) {
+            return """
+                    [databases]
+                    appdb = host=%s port=%d
+                    %s
+                    [pgbouncer]
+                    listen_addr = 127.0.0.1
+                    listen_port = %d
+                    pool_mode = transaction
+                    auth_type = scram-sha-256
+                    auth_file = userlist.txt
+                    admin_users = app
+                    """.formatted(postgres.host(), postgres.port(), extraDatabases, listenPort);
+        }
+
         @Override
         public void stop() {
             postgres.close();
+        }
+    }
+
+    /** The admin console's RELOAD runs the node's reloader, as SIGHUP does. */
+    @Test
+    void consoleReloadRereadsTheIni() throws Exception {
+        Files.writeString(PgBouncerFiles.ini, PgBouncerFiles.ini("reloaded = host=%s port=%d dbname=appdb"
+                .formatted(PgBouncerFiles.postgres.host(), PgBouncerFiles.postgres.port())));
+        java.util.Properties console = new java.util.Properties();
+        console.setProperty("user", "app");
+        console.setProperty("password", "app-secret");
+        console.setProperty("assumeMinServerVersion", "9.4");
+        console.setProperty("preferQueryMode", "simple");
+        try (Connection admin = DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + PgBouncerFiles.listenPort + "/pgbouncer?sslmode=disable", console);
+             java.sql.Statement st = admin.createStatement()) {
+            st.execute("RELOAD");
+            assertThat((Object) st.getWarnings()).as("no 'nothing to reload' notice").isNull();
+        }
+        try (Connection c = DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + PgBouncerFiles.listenPort + "/reloaded?sslmode=disable", "app", "app-secret");
+             ResultSet rs = c.createStatement().executeQuery("SELECT current_database()")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("appdb");
         }
     }
 

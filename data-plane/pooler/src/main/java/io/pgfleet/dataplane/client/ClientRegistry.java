@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * The node's logged-in clients: their cancel keys, and a once-a-second timeout sweep on
@@ -113,6 +114,76 @@ public final class ClientRegistry {
             all.sort(java.util.Comparator.comparingLong(ClientView::connectedAtMillis));
             return all;
         });
+    }
+
+    /**
+     * KILL: every client of the databases {@code database} accepts is told {@code message}
+     * and closed, each on its own loop. Completes with how many once every loop has done so.
+     */
+    public CompletableFuture<Integer> kill(Predicate<String> database, String message) {
+        return onEveryLoop(local -> {
+            int killed = 0;
+            for (ClientSession session : Set.copyOf(local.sessions)) {
+                if (database.test(session.database())) {
+                    session.kill(message);
+                    killed++;
+                }
+            }
+            return killed;
+        }).thenApply(counts -> counts.stream().mapToInt(Integer::intValue).sum());
+    }
+
+    /**
+     * KILL_CLIENT: closes the client SHOW CLIENTS lists with this {@code id} (its cancel key's
+     * process id). Completes with false when there is no such client.
+     */
+    public CompletableFuture<Boolean> kill(int id, String message) {
+        ClientSession session = byProcessId.get(id);
+        if (session == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        try {
+            session.eventLoop().execute(() -> {
+                session.kill(message);
+                done.complete(true);
+            });
+        } catch (RuntimeException e) { // the loop is shutting down
+            done.complete(false);
+        }
+        return done;
+    }
+
+    /** The process id (SHOW CLIENTS id) of the client whose ptr is {@code ptr}; -1 when none. */
+    public int processIdOfPtr(int ptr) {
+        for (Map.Entry<Integer, ClientSession> e : byProcessId.entrySet()) {
+            if (System.identityHashCode(e.getValue()) == ptr) {
+                return e.getKey();
+            }
+        }
+        return -1;
+    }
+
+    /** Runs {@code task} on every loop with clients; completes with each loop's answer. */
+    private <T> CompletableFuture<List<T>> onEveryLoop(java.util.function.Function<LoopClients, T> task) {
+        List<CompletableFuture<T>> parts = new ArrayList<>();
+        loops.forEach((loop, local) -> {
+            CompletableFuture<T> part = new CompletableFuture<>();
+            try {
+                loop.execute(() -> {
+                    try {
+                        part.complete(task.apply(local));
+                    } catch (RuntimeException e) {
+                        part.completeExceptionally(e);
+                    }
+                });
+            } catch (RuntimeException e) { // the loop is shutting down
+                part.completeExceptionally(e);
+            }
+            parts.add(part);
+        });
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> parts.stream().map(CompletableFuture::join).toList());
     }
 
     public int size() {

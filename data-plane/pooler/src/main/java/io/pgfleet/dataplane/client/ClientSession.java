@@ -132,6 +132,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         return cancelKey;
     }
 
+    /** The client database name the client logged in to (for the admin console's KILL db). */
+    String database() {
+        return pool.key().database();
+    }
+
+    /**
+     * The admin console's KILL or KILL_CLIENT: the client is told why and closed now, and
+     * the server it holds is given back (closed when inside a transaction). On the client's loop.
+     */
+    void kill(String message) {
+        fatal(SqlState.PROTOCOL_VIOLATION, message); // PgBouncer closes with 08P01 too
+    }
+
     @Override
     public EventLoop eventLoop() {
         return channel.eventLoop();

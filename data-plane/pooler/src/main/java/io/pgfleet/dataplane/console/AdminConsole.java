@@ -11,8 +11,10 @@ import io.pgfleet.dataplane.config.PoolerConfig;
 import io.pgfleet.dataplane.protocol.BackendMessages;
 import io.pgfleet.dataplane.protocol.PgProtocolException;
 import io.pgfleet.dataplane.protocol.SqlState;
+import io.pgfleet.dataplane.tls.TlsConnections;
 import org.jboss.logging.Logger;
 
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
@@ -45,12 +47,11 @@ public final class AdminConsole extends ChannelInboundHandlerAdapter {
     private static final Set<Byte> EXTENDED = Set.of((byte) 'P', (byte) 'B', (byte) 'D', (byte) 'E', (byte) 'F',
             (byte) 'd', (byte) 'c', (byte) 'f');
 
-    /** PgBouncer's commands that this node does not run yet (admin only). */
-    private static final Set<String> NOT_YET = Set.of("PAUSE", "RESUME", "RECONNECT", "KILL", "KILL_CLIENT", "DISABLE",
-            "ENABLE", "RELOAD", "WAIT_CLOSE", "SHUTDOWN", "SUSPEND", "SET", "SELECT");
-    /** PgBouncer's SHOW views that this node does not have yet. */
-    private static final Set<String> SHOW_NOT_YET = Set.of("USERS", "STATS_TOTALS", "STATS_AVERAGES", "TOTALS", "MEM",
-            "STATE", "FDS", "SOCKETS", "ACTIVE_SOCKETS", "DNS_HOSTS", "DNS_ZONES", "PEERS", "PEER_POOLS");
+    /** PgBouncer's commands that this node does not run (admin only). */
+    private static final Set<String> NOT_YET = Set.of("SUSPEND", "SET", "SELECT");
+    /** PgBouncer's SHOW views that this node does not have. */
+    private static final Set<String> SHOW_NOT_YET = Set.of("FDS", "SOCKETS", "ACTIVE_SOCKETS", "DNS_HOSTS", "DNS_ZONES",
+            "PEERS", "PEER_POOLS");
 
     /** {@code SET name = value} or {@code SET name TO value}. */
     private static final Pattern SET = Pattern.compile("\\s*SET\\s+(\\w+)\\s*(?:=|\\s+TO\\s+)\\s*(.*?)\\s*;?\\s*",
@@ -69,6 +70,11 @@ public final class AdminConsole extends ChannelInboundHandlerAdapter {
     private final Channel channel;
     private final String user;
     private final Role role;
+    private final ConsoleCommands commands;
+    private final long connectedAtMillis = System.currentTimeMillis();
+    /** Read by other threads for SHOW CLIENTS. */
+    private volatile long lastRequestAtMillis = connectedAtMillis;
+    private int processId;
     private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
     private boolean busy;
     /** An extended-protocol message was refused: skip until Sync, as a server does after an error. */
@@ -79,6 +85,7 @@ public final class AdminConsole extends ChannelInboundHandlerAdapter {
         this.channel = channel;
         this.user = user;
         this.role = role;
+        this.commands = new ConsoleCommands(pooler, channel, user);
     }
 
     /** The console role of a user, or null when the user is in neither admin_users nor stats_users. */
@@ -100,13 +107,23 @@ public final class AdminConsole extends ChannelInboundHandlerAdapter {
         channel.write(BackendMessages.parameterStatus(alloc, "TimeZone", "GMT"));
         channel.write(BackendMessages.parameterStatus(alloc, "standard_conforming_strings", "on"));
         channel.write(BackendMessages.parameterStatus(alloc, "is_superuser", "on")); // as PgBouncer, for stats users too
-        channel.write(BackendMessages.backendKeyData(alloc, RANDOM.nextInt() & Integer.MAX_VALUE, RANDOM.nextInt()));
+        processId = RANDOM.nextInt() & Integer.MAX_VALUE;
+        channel.write(BackendMessages.backendKeyData(alloc, processId, RANDOM.nextInt()));
+        pooler.console().sessions().add(this);
         channel.writeAndFlush(BackendMessages.readyForQuery(alloc, (byte) 'I'));
         LOG.debugf("client %s logged in to the admin console as %s (%s)", channel.remoteAddress(), user, role);
     }
 
+    /** The connection as SHOW CLIENTS shows it, under database pgbouncer as in PgBouncer. Any thread. */
+    ClientView view() {
+        return new ClientView(this, user, DATABASE, "active", (InetSocketAddress) channel.remoteAddress(),
+                (InetSocketAddress) channel.localAddress(), connectedAtMillis, lastRequestAtMillis, 0, null, processId,
+                TlsConnections.isEncrypted(channel), "", 0);
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastRequestAtMillis = System.currentTimeMillis();
         pending.add((ByteBuf) msg);
         drain();
     }
@@ -188,8 +205,13 @@ public final class AdminConsole extends ChannelInboundHandlerAdapter {
         if (!command.verb().equals("SHOW")) {
             if (role != Role.ADMIN) {
                 fail("admin access needed");
+                return;
+            }
+            CompletableFuture<Reply> reply = commands.run(command);
+            if (reply != null) {
+                await(reply, this::answer);
             } else if (NOT_YET.contains(command.verb())) {
-                fail(command.verb() + " is not supported by this node's admin console yet");
+                fail(command.verb() + " is not supported by this node's admin console");
             } else {
                 fail(invalid(sql));
             }
@@ -204,26 +226,53 @@ public final class AdminConsole extends ChannelInboundHandlerAdapter {
         Function<ConsoleSnapshot, Table> view = ConsoleViews.VIEWS.get(command.argument());
         if (view == null) {
             fail(SHOW_NOT_YET.contains(command.argument())
-                    ? "SHOW " + command.argument() + " is not supported by this node's admin console yet"
+                    ? "SHOW " + command.argument() + " is not supported by this node's admin console"
                     : invalid(sql));
             return;
         }
         CompletableFuture<List<ClientView>> clients = command.argument().equals("CLIENTS") || command.argument().equals("SERVERS")
                 ? pooler.clients().views() : CompletableFuture.completedFuture(List.of());
+        await(clients, list -> send(view.apply(new ConsoleSnapshot(pooler.settings(), pooler.config().current(),
+                pooler.pools().views(), list, pooler.console().sessions().views(), pooler.clients().size(),
+                pooler.pools().adminState(), pooler.console().statsPeriod().window(), System.nanoTime(),
+                System.currentTimeMillis()))));
+    }
+
+    /**
+     * Answers once {@code future} completes, on this connection's loop; messages that come
+     * meanwhile wait their turn (a PAUSE that waits holds back the next query, as in PgBouncer).
+     */
+    private <T> void await(CompletableFuture<T> future, java.util.function.Consumer<T> answer) {
         busy = true;
-        clients.whenComplete((list, failure) -> channel.eventLoop().execute(() -> {
+        future.whenComplete((value, failure) -> channel.eventLoop().execute(() -> {
             busy = false;
+            if (failure instanceof java.util.concurrent.CancellationException
+                    || failure != null && failure.getCause() instanceof java.util.concurrent.CancellationException) {
+                return; // the client left while the command waited
+            }
             if (failure != null) {
-                LOG.warnf(failure, "admin console: %s failed", command.text());
+                LOG.warnf(failure, "admin console: command failed");
                 fail("internal error");
             } else {
-                ConsoleSnapshot snapshot = new ConsoleSnapshot(pooler.settings(), pooler.config().current(),
-                        pooler.pools().views(), list, pooler.clients().size(), pooler.pools().paused(),
-                        System.nanoTime(), System.currentTimeMillis());
-                send(view.apply(snapshot));
+                answer.accept(value);
             }
             drain();
         }));
+    }
+
+    private void answer(Reply reply) {
+        if (reply.silent()) {
+            return; // SHUTDOWN: the connection closes with the node
+        }
+        if (reply.error() != null) {
+            channel.write(BackendMessages.errorResponse(channel.alloc(), "ERROR", reply.sqlState(), reply.error()));
+        } else {
+            if (reply.notice() != null) {
+                channel.write(ResultWriter.notice(channel.alloc(), reply.notice(), null));
+            }
+            channel.write(BackendMessages.commandComplete(channel.alloc(), reply.tag()));
+        }
+        ready();
     }
 
     private void send(Table table) {
@@ -239,7 +288,10 @@ public final class AdminConsole extends ChannelInboundHandlerAdapter {
     }
 
     private static String help() {
-        return "\n\tSHOW HELP|CONFIG|DATABASES|POOLS|CLIENTS|SERVERS|VERSION\n\tSHOW LISTS\n\tSHOW STATS";
+        return "\n\tSHOW HELP|CONFIG|DATABASES|POOLS|CLIENTS|SERVERS|USERS|VERSION\n\tSHOW LISTS|MEM|STATE"
+                + "\n\tSHOW STATS|STATS_TOTALS|STATS_AVERAGES|TOTALS\n\tRELOAD\n\tPAUSE [<db>]\n\tRESUME [<db>]"
+                + "\n\tDISABLE <db>\n\tENABLE <db>\n\tRECONNECT [<db>]\n\tKILL [<db>]\n\tKILL_CLIENT <client_id>"
+                + "\n\tSHUTDOWN\n\tSHUTDOWN WAIT_FOR_SERVERS|WAIT_FOR_CLIENTS\n\tWAIT_CLOSE [<db>]";
     }
 
     private void fail(String message) {
@@ -257,6 +309,7 @@ public final class AdminConsole extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        pooler.console().sessions().remove(this);
         pending.forEach(ByteBuf::release);
         pending.clear();
         ctx.fireChannelInactive();

@@ -7,7 +7,6 @@ import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.PoolOverrides;
 import io.pgfleet.dataplane.config.PoolerConfig;
 import io.pgfleet.dataplane.pool.PoolView;
-import io.pgfleet.dataplane.stats.PoolStats;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -22,7 +21,6 @@ import java.util.stream.Collectors;
 
 import static io.pgfleet.dataplane.console.Column.int4;
 import static io.pgfleet.dataplane.console.Column.int8;
-import static io.pgfleet.dataplane.console.Column.numeric;
 import static io.pgfleet.dataplane.console.Column.text;
 
 /**
@@ -49,9 +47,12 @@ public final class ConsoleViews {
         m.put("DATABASES", ConsoleViews::databases);
         m.put("CLIENTS", ConsoleViews::clients);
         m.put("SERVERS", ConsoleViews::servers);
-        m.put("STATS", ConsoleViews::stats);
+        m.put("USERS", ConsoleViews::users);
+        StatsViews.register(m);
         m.put("LISTS", ConsoleViews::lists);
         m.put("CONFIG", ConsoleViews::config);
+        m.put("MEM", MemoryView::mem);
+        m.put("STATE", ConsoleViews::state);
         return m;
     }
 
@@ -108,7 +109,7 @@ public final class ConsoleViews {
                     lifetime, o.poolMode() == null ? null : o.poolMode().iniName(), null,
                     o.maxServerConnections() != null ? o.maxServerConnections() : g.maxDbConnections(), c[0],
                     o.maxClientConnections() != null ? o.maxClientConnections() : g.maxDbClientConnections(), c[1],
-                    s.paused() ? 1 : 0, 0);
+                    s.state().paused(d.name()) ? 1 : 0, s.state().disabledDatabases().contains(d.name()) ? 1 : 0);
         }
         return t;
     }
@@ -122,7 +123,9 @@ public final class ConsoleViews {
 
     static Table clients(ConsoleSnapshot s) {
         Table t = socketTable();
-        for (ClientView c : s.clients()) {
+        List<ClientView> all = new java.util.ArrayList<>(s.clients());
+        all.addAll(s.consoleClients());
+        for (ClientView c : all) {
             long waitMicros = c.waitNanos() / 1000;
             t.row("C", c.user(), c.database(), "none", c.state(), host(c.remote()), port(c.remote()),
                     host(c.local()), port(c.local()), time(c.connectedAtMillis()), time(c.lastRequestAtMillis()),
@@ -151,24 +154,42 @@ public final class ConsoleViews {
         return t;
     }
 
-    static Table stats(ConsoleSnapshot s) {
-        Table t = new Table(text("database"), numeric("total_server_assignment_count"), numeric("total_xact_count"),
-                numeric("total_query_count"), numeric("total_received"), numeric("total_sent"),
-                numeric("total_xact_time"), numeric("total_query_time"), numeric("total_wait_time"),
-                numeric("total_client_parse_count"), numeric("total_server_parse_count"), numeric("total_bind_count"),
-                numeric("avg_server_assignment_count"), numeric("avg_xact_count"), numeric("avg_query_count"),
-                numeric("avg_recv"), numeric("avg_sent"), numeric("avg_xact_time"), numeric("avg_query_time"),
-                numeric("avg_wait_time"), numeric("avg_client_parse_count"), numeric("avg_server_parse_count"),
-                numeric("avg_bind_count"));
-        Map<String, PoolStats.Totals> byDatabase = new LinkedHashMap<>();
+    /**
+     * One row per user of the config (and per user with a pool the config does not list):
+     * its [users] overrides (pool_size and reserve_pool_size as text, empty when not set, as
+     * PgBouncer sends them), the limits in effect and its server and client connections.
+     */
+    static Table users(ConsoleSnapshot s) {
+        Table t = new Table(text("name"), text("pool_size"), text("reserve_pool_size"), text("pool_mode"),
+                int4("max_user_connections"), int4("current_connections"), int4("max_user_client_connections"),
+                int4("current_client_connections"));
+        PoolerConfig g = s.config().pooler();
+        java.util.SortedMap<String, PoolOverrides> users = new java.util.TreeMap<>();
+        s.config().users().values().forEach(u -> users.put(u.name(), u.pool()));
+        s.pools().forEach(p -> users.putIfAbsent(p.key().user(), PoolOverrides.NONE));
+        Map<String, int[]> counts = new HashMap<>(); // servers, clients
         for (PoolView p : s.pools()) {
-            byDatabase.merge(p.key().database(), p.totals(), PoolStats.Totals::plus);
+            int[] c = counts.computeIfAbsent(p.key().user(), k -> new int[2]);
+            c[0] += p.active() + p.idle() + p.connecting();
+            c[1] += p.clients();
         }
-        // The avg_* columns (rates over the last stats_period) come with the periodic stats snapshot.
-        byDatabase.forEach((database, x) -> t.row(database, x.serverAssignments(), x.transactions(), x.queries(),
-                x.bytesReceived(), x.bytesSent(), x.transactionMicros(), x.queryMicros(), x.waitMicros(),
-                x.clientParses(), x.serverParses(), x.binds(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        users.forEach((name, o) -> {
+            int[] c = counts.getOrDefault(name, new int[2]);
+            t.row(name, o.poolSize() == null ? "" : o.poolSize(), o.reservePoolSize() == null ? "" : o.reservePoolSize(),
+                    o.poolMode() == null ? null : o.poolMode().iniName(),
+                    o.maxServerConnections() != null ? o.maxServerConnections() : g.maxUserConnections(), c[0],
+                    o.maxClientConnections() != null ? o.maxClientConnections() : g.maxUserClientConnections(), c[1]);
+        });
         return t;
+    }
+
+    /** PgBouncer's pause modes: the node is active or paused (PAUSE without a database); it never suspends. */
+    static Table state(ConsoleSnapshot s) {
+        boolean paused = s.state().paused();
+        return new Table(text("key"), text("value"))
+                .row("active", paused ? "no" : "yes")
+                .row("paused", paused ? "yes" : "no")
+                .row("suspended", "no");
     }
 
     static Table lists(ConsoleSnapshot s) {
@@ -220,7 +241,6 @@ public final class ConsoleViews {
 
     /** Column names of each view, for docs and tests. */
     public static List<String> columns(String view) {
-        return VIEWS.get(view).apply(new ConsoleSnapshot(null, io.pgfleet.dataplane.config.NodeConfig.EMPTY, List.of(),
-                List.of(), 0, false, 0, 0)).columnNames();
+        return VIEWS.get(view).apply(ConsoleSnapshot.empty()).columnNames();
     }
 }

@@ -17,11 +17,14 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import io.pgfleet.dataplane.stats.LatencyObserver;
@@ -46,6 +49,10 @@ public final class PoolManager {
     private final Map<String, Integer> clientsPerDatabase = new HashMap<>();
     private final Map<String, Integer> clientsPerUser = new HashMap<>();
     private boolean paused;
+    /** Databases paused by the admin console's PAUSE db or KILL db (PgBouncer's db_paused). */
+    private final Set<String> pausedDatabases = new HashSet<>();
+    /** Databases whose new client logins are refused (DISABLE db). */
+    private final Set<String> disabledDatabases = new HashSet<>();
     private volatile boolean draining;
     private volatile LatencyObserver.Factory latencyObservers = LatencyObserver.Factory.NONE;
     private ScheduledFuture<?> janitor;
@@ -86,6 +93,10 @@ public final class PoolManager {
     public Pool registerClient(NodeConfig config, DatabaseTarget target, UserEntry user, String userName) {
         lock.lock();
         try {
+            if (disabledDatabases.contains(target.name())) {
+                // PgBouncer's words and SQLSTATE for a login to a DISABLEd database
+                throw new PgProtocolException(SqlState.PROTOCOL_VIOLATION, "database \"" + target.name() + "\" is disabled");
+            }
             Pool pool = pools.computeIfAbsent(new PoolKey(target.name(), userName), k -> new Pool(this, k));
             refresh(pool, config, target, user);
             PoolSettings s = pool.settings;
@@ -152,7 +163,7 @@ public final class PoolManager {
                 return;
             }
             refresh(pool, config, target, config.user(pool.key.user()));
-            if (!paused && pool.waiters.isEmpty()) {
+            if (!paused(pool) && pool.waiters.isEmpty()) {
                 PooledServer server = takeIdle(pool, client.eventLoop());
                 if (server != null) {
                     server.owner(client);
@@ -309,6 +320,154 @@ public final class PoolManager {
         after.forEach(Runnable::run);
     }
 
+
+    // ---- admin console controls (PAUSE db, RESUME db, RECONNECT, DISABLE, KILL) ---------
+
+    /** Whether new transactions of the pool wait: the node or the pool's database is paused. Under the lock. */
+    private boolean paused(Pool pool) {
+        return paused || pausedDatabases.contains(pool.key.database());
+    }
+
+    /**
+     * PAUSE db: new transactions of the database wait; its idle servers close now and the
+     * others as they are released (see {@link #serversOf}).
+     */
+    public void pause(String database) {
+        List<PooledServer> toClose = new ArrayList<>();
+        lock.lock();
+        try {
+            pausedDatabases.add(database);
+            for (Pool p : pools.values()) {
+                if (p.key.database().equals(database)) {
+                    toClose.addAll(p.idle);
+                }
+            }
+            toClose.forEach(this::removeCounted);
+        } finally {
+            lock.unlock();
+        }
+        toClose.forEach(PooledServer::close);
+    }
+
+    /** RESUME db: the database's waiting clients get servers again. False when it was not paused. */
+    public boolean resume(String database) {
+        List<Runnable> after = new ArrayList<>();
+        lock.lock();
+        try {
+            if (!pausedDatabases.remove(database)) {
+                return false;
+            }
+            pools.values().forEach(p -> launchIfNeeded(p, after));
+        } finally {
+            lock.unlock();
+        }
+        after.forEach(Runnable::run);
+        return true;
+    }
+
+    /** RESUME without a database: the node and every paused database. */
+    public void resumeAll() {
+        lock.lock();
+        try {
+            pausedDatabases.clear();
+        } finally {
+            lock.unlock();
+        }
+        resume();
+    }
+
+    /**
+     * Server connections (open or logging in) of the databases {@code database} accepts,
+     * over all users: what PAUSE waits to reach zero.
+     */
+    public int serversOf(Predicate<String> database) {
+        lock.lock();
+        try {
+            int n = 0;
+            for (Pool p : pools.values()) {
+                if (database.test(p.key.database())) {
+                    n += p.total();
+                }
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * RECONNECT: every server of the databases {@code database} accepts closes once it is
+     * released (idle ones now); new servers open as needed.
+     */
+    public void reconnect(Predicate<String> database) {
+        lock.lock();
+        try {
+            for (Pool p : pools.values()) {
+                if (database.test(p.key.database())) {
+                    markAllForClose(p);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Servers still waiting to close after RECONNECT or a changed target (close_needed): what WAIT_CLOSE waits for. */
+    public int closeNeeded(Predicate<String> database) {
+        lock.lock();
+        try {
+            int n = 0;
+            for (Pool p : pools.values()) {
+                if (database.test(p.key.database())) {
+                    for (PooledServer server : p.servers) {
+                        if (server.generation != p.generation) {
+                            n++;
+                        }
+                    }
+                }
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** DISABLE db (true) or ENABLE db (false): whether new clients may log in to the database. */
+    public void disabled(String database, boolean disabled) {
+        lock.lock();
+        try {
+            if (disabled) {
+                disabledDatabases.add(database);
+            } else {
+                disabledDatabases.remove(database);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What the admin console shows of PAUSE and DISABLE: taken under the lock. */
+    public AdminState adminState() {
+        lock.lock();
+        try {
+            return new AdminState(paused, Set.copyOf(pausedDatabases), Set.copyOf(disabledDatabases));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @param paused            the whole node is paused (PAUSE without a database)
+     * @param pausedDatabases   databases paused by PAUSE db or KILL db
+     * @param disabledDatabases databases DISABLEd
+     */
+    public record AdminState(boolean paused, Set<String> pausedDatabases, Set<String> disabledDatabases) {
+        public static final AdminState NONE = new AdminState(false, Set.of(), Set.of());
+
+        public boolean paused(String database) {
+            return paused || pausedDatabases.contains(database);
+        }
+    }
 
     /** Servers are closed as they are released; no new ones are opened. */
     public void drain() {
@@ -504,7 +663,7 @@ public final class PoolManager {
 
     /** Opens servers for waiting clients while the limits allow. Under the lock; I/O goes to {@code after}. */
     private void launchIfNeeded(Pool pool, List<Runnable> after) {
-        if (paused || draining || pool.removed) {
+        if (paused(pool) || draining || pool.removed) {
             return;
         }
         while (pool.waiters.size() > pool.connecting) {
@@ -653,15 +812,15 @@ public final class PoolManager {
             long now = System.nanoTime();
             PoolSettings s = pool.settings;
             boolean expired = s.serverLifetimeNanos() > 0 && now - server.createdNanos >= s.serverLifetimeNanos();
-            if (expired || server.generation != pool.generation || draining || paused
+            if (expired || server.generation != pool.generation || draining || paused(pool)
                     || pools.get(pool.key) != pool) {
                 removeCounted(server);
                 after.add(server::close);
                 pools.values().forEach(p -> launchIfNeeded(p, after));
                 return;
             }
-            Pool.Waiter head = paused ? null : pool.waiters.peekFirst();
-            Pool starved = paused ? null : starvedElsewhere(pool, head);
+            Pool.Waiter head = paused(pool) ? null : pool.waiters.peekFirst();
+            Pool starved = paused(pool) ? null : starvedElsewhere(pool, head);
             if (starved != null) {
                 // Another pool of the same database or user has waited longer at a shared
                 // limit: the slot is its turn, first come first served across pools, so a
@@ -870,7 +1029,7 @@ public final class PoolManager {
                     }
                 }
                 launchIfNeeded(pool, after);
-                while (!paused && !draining && !pool.removed && pool.total() < s.minPoolSize() && pool.clients > 0 && mayOpen(pool, false, after)) {
+                while (!paused(pool) && !draining && !pool.removed && pool.total() < s.minPoolSize() && pool.clients > 0 && mayOpen(pool, false, after)) {
                     startConnect(pool, loops.next(), after);
                 }
             }

@@ -29,24 +29,36 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class AdminConsoleTest {
     /** PgBouncer 1.25's columns of each view, in order (doc/usage.md and admin.c of 1.25). */
-    static final Map<String, List<String>> PGBOUNCER_COLUMNS = Map.of(
-            "POOLS", List.of("database", "user", "cl_active", "cl_waiting", "cl_active_cancel_req",
+    static final Map<String, List<String>> PGBOUNCER_COLUMNS = Map.ofEntries(
+            Map.entry("POOLS", List.of("database", "user", "cl_active", "cl_waiting", "cl_active_cancel_req",
                     "cl_waiting_cancel_req", "sv_active", "sv_active_cancel", "sv_being_canceled", "sv_idle", "sv_used",
-                    "sv_tested", "sv_login", "maxwait", "maxwait_us", "pool_mode", "load_balance_hosts"),
-            "DATABASES", List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size",
+                    "sv_tested", "sv_login", "maxwait", "maxwait_us", "pool_mode", "load_balance_hosts")),
+            Map.entry("DATABASES", List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size",
                     "reserve_pool_size", "server_lifetime", "pool_mode", "load_balance_hosts", "max_connections",
-                    "current_connections", "max_client_connections", "current_client_connections", "paused", "disabled"),
-            "CLIENTS", socketColumns(),
-            "SERVERS", socketColumns(),
-            "STATS", List.of("database", "total_server_assignment_count", "total_xact_count", "total_query_count",
+                    "current_connections", "max_client_connections", "current_client_connections", "paused", "disabled")),
+            Map.entry("CLIENTS", socketColumns()),
+            Map.entry("SERVERS", socketColumns()),
+            Map.entry("STATS", List.of("database", "total_server_assignment_count", "total_xact_count", "total_query_count",
                     "total_received", "total_sent", "total_xact_time", "total_query_time", "total_wait_time",
                     "total_client_parse_count", "total_server_parse_count", "total_bind_count",
                     "avg_server_assignment_count", "avg_xact_count", "avg_query_count", "avg_recv", "avg_sent",
                     "avg_xact_time", "avg_query_time", "avg_wait_time", "avg_client_parse_count",
-                    "avg_server_parse_count", "avg_bind_count"),
-            "LISTS", List.of("list", "items"),
-            "CONFIG", List.of("key", "value", "default", "changeable"),
-            "VERSION", List.of("version"));
+                    "avg_server_parse_count", "avg_bind_count")),
+            // stats.c: the totals and averages without their total_/avg_ prefixes, but for the last three averages
+            Map.entry("STATS_TOTALS", List.of("database", "server_assignment_count", "xact_count", "query_count",
+                    "bytes_received", "bytes_sent", "xact_time", "query_time", "wait_time", "client_parse_count",
+                    "server_parse_count", "bind_count")),
+            Map.entry("STATS_AVERAGES", List.of("database", "server_assignment_count", "xact_count", "query_count",
+                    "bytes_received", "bytes_sent", "xact_time", "query_time", "wait_time", "avg_client_parse_count",
+                    "avg_server_parse_count", "avg_bind_count")),
+            Map.entry("TOTALS", List.of("name", "value")),
+            Map.entry("USERS", List.of("name", "pool_size", "reserve_pool_size", "pool_mode", "max_user_connections",
+                    "current_connections", "max_user_client_connections", "current_client_connections")),
+            Map.entry("MEM", List.of("name", "size", "used", "free", "memtotal")),
+            Map.entry("STATE", List.of("key", "value")),
+            Map.entry("LISTS", List.of("list", "items")),
+            Map.entry("CONFIG", List.of("key", "value", "default", "changeable")),
+            Map.entry("VERSION", List.of("version")));
 
     private static TestNode node;
     private static String admin;
@@ -184,8 +196,8 @@ class AdminConsoleTest {
         assertThat(unknown.stderr()).contains("ERROR:  invalid command 'SHOW FOO', use SHOW HELP;");
         Psql.Result select = Psql.run("127.0.0.1", node.port(), admin, TestNode.PASSWORD, "pgbouncer", "select version();");
         assertThat(select.stderr()).contains("ERROR:  invalid command 'select version();', use SHOW HELP;");
-        Psql.Result later = Psql.run("127.0.0.1", node.port(), admin, TestNode.PASSWORD, "pgbouncer", "SHOW MEM");
-        assertThat(later.stderr()).contains("ERROR:  SHOW MEM is not supported by this node's admin console yet");
+        Psql.Result later = Psql.run("127.0.0.1", node.port(), admin, TestNode.PASSWORD, "pgbouncer", "SHOW FDS");
+        assertThat(later.stderr()).contains("ERROR:  SHOW FDS is not supported by this node's admin console");
     }
 
     @Test
