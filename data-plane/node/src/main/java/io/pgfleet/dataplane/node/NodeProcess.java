@@ -36,8 +36,15 @@ public class NodeProcess {
     private NodeCounters counters;
     private PoolManager pools;
     /** Drains the running engine: stop accepting, let transactions finish up to a deadline, close. */
-    private java.util.function.Predicate<java.time.Duration> drain;
+    private volatile java.util.function.Predicate<java.time.Duration> drain;
     private HangupSignal hangup;
+    /** Set once the pooler listens; cleared never. Startup check. */
+    private volatile boolean started;
+    /** Set when the node begins to drain (process shutdown); readiness goes DOWN with it. */
+    private volatile boolean stopping;
+    private int port;
+    /** Fleet mode: whether the Sync stream to the control plane is up; null standalone. */
+    private java.util.function.BooleanSupplier controlPlaneConnected;
 
     public NodeProcess(NodeOptions options, @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String build) {
         this.options = options;
@@ -58,6 +65,8 @@ public class NodeProcess {
             counters = pooler.counters();
             pools = pooler.pools();
             drain = pooler::drain;
+            port = pooler.port();
+            started = true;
             StandaloneConfigReloader reloader = new StandaloneConfigReloader(file, config, loaded.settings());
             hangup = HangupSignal.install(reloader::reload);
             LOG.infof("standalone node serving %s on port %d%s", file, pooler.port(),
@@ -76,6 +85,9 @@ public class NodeProcess {
             counters = node.pooler().counters();
             pools = node.pooler().pools();
             drain = node::drain;
+            port = node.port();
+            controlPlaneConnected = node.agent()::connected;
+            started = true;
             LOG.infof("node %s serving on port %d, config from control plane %s", nodeId, node.port(), options.controlPlane().get());
         }
     }
@@ -84,10 +96,23 @@ public class NodeProcess {
         if (hangup != null) {
             hangup.close();
         }
-        if (drain != null) {
-            // SIGTERM lands here: a rolling restart loses no committed work.
-            drain.test(options.shutdownTimeout());
+        // SIGTERM lands here: a rolling restart loses no committed work.
+        drain(options.shutdownTimeout());
+    }
+
+    /**
+     * Drains the engine once (later calls return false at once): readiness goes DOWN first,
+     * then the listener closes and clients leave as their transactions end, up to the deadline.
+     * Returns true when every client left in time.
+     */
+    public boolean drain(java.time.Duration deadline) {
+        java.util.function.Predicate<java.time.Duration> running;
+        synchronized (this) {
+            running = drain;
+            drain = null;
+            stopping = true;
         }
+        return running != null && running.test(deadline);
     }
 
     private SnapshotStore snapshotStore() {
@@ -110,6 +135,30 @@ public class NodeProcess {
     /** Readiness: the node has a config to serve. */
     public boolean hasConfig() {
         return config != null && config.hasConfig();
+    }
+
+    /** Startup: the pooler has bound its port and started its pools. */
+    public boolean started() {
+        return started;
+    }
+
+    /**
+     * Readiness: the pooler takes new clients — it started, and neither this process nor the
+     * engine (e.g. a SHUTDOWN from the admin console) is draining it.
+     */
+    public boolean acceptingClients() {
+        return started && !stopping && !pools.draining();
+    }
+
+    /** The client port the pooler listens on; 0 before it started. */
+    public int port() {
+        return port;
+    }
+
+    /** Fleet mode: whether the node's Sync stream to the control plane is up; empty standalone. */
+    public java.util.Optional<Boolean> controlPlaneConnected() {
+        java.util.function.BooleanSupplier connected = controlPlaneConnected;
+        return connected == null ? java.util.Optional.empty() : java.util.Optional.of(connected.getAsBoolean());
     }
 
     public NodeCounters counters() {
