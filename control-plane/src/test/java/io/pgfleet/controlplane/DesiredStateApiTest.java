@@ -120,6 +120,10 @@ class DesiredStateApiTest {
         fleet("valid");
         put("/fleets/valid/upstreams/db", "{\"host\": \"h\", \"port\": 70000}").then().statusCode(400)
                 .contentType("application/problem+json").body("detail", containsString("out of range"));
+        put("/fleets/valid/users/ops", "{\"password\": \"p\", \"console\": \"root\"}").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("console must be"));
+        put("/fleets/valid/users/ops", "{\"password\": \"p\", \"console\": \"stats\"}").then().statusCode(201);
+        given().get("/api/v1/fleets/valid/users/ops").then().body("spec.console", equalTo("stats"));
         put("/fleets/valid/upstreams/db", "{\"host\": \"h\", \"colour\": \"blue\"}").then().statusCode(400)
                 .body("detail", containsString("unknown field \"colour\""));
         put("/fleets/valid/routes/r", "{\"upstream\": \"missing\"}").then().statusCode(400)

@@ -29,6 +29,8 @@ public final class ControlPlaneProcess extends JavaProcess {
         this(name, workDir, settings, Ports.free());
     }
 
+    private final Map<String, String> extraProperties = new java.util.LinkedHashMap<>();
+
     public ControlPlaneProcess(String name, Path workDir, Settings settings, int port) {
         super(name, workDir.resolve(name + ".log"));
         this.settings = settings;
@@ -40,11 +42,18 @@ public final class ControlPlaneProcess extends JavaProcess {
         return E2e.controlPlaneJar();
     }
 
+    /** Any other system property, e.g. {@code pgfleet.stats.interval}; before start(). */
+    public ControlPlaneProcess property(String key, String value) {
+        extraProperties.put(key, value);
+        return this;
+    }
+
     @Override
     protected Map<String, String> systemProperties() {
         Map<String, String> properties = ordered();
         properties.put("quarkus.http.host", "127.0.0.1");
         properties.put("quarkus.http.port", Integer.toString(port));
+        properties.putAll(extraProperties);
         return properties;
     }
 

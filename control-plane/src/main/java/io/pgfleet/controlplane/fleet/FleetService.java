@@ -261,7 +261,7 @@ public class FleetService implements DesiredState {
         if (user.serverPasswordSealed() == null || cipher.sealedWithCurrentKey(user.serverPasswordSealed())) {
             return null;
         }
-        return codec.json().valueToTree(new StoredUser(user.scramVerifier(), cipher.reseal(user.serverPasswordSealed()), user.pool())).toString();
+        return codec.json().valueToTree(new StoredUser(user.scramVerifier(), cipher.reseal(user.serverPasswordSealed()), user.pool(), user.console())).toString();
     }
 
     /** Serializes with every fleet's changes (key rotation touches them all). */

@@ -5,6 +5,7 @@ import io.pgfleet.controlplane.fleet.spec.PoolSpec;
 import io.pgfleet.controlplane.fleet.spec.RouteSpec;
 import io.pgfleet.controlplane.fleet.spec.UpstreamSpec;
 import io.pgfleet.controlplane.security.SecretCipher;
+import io.pgfleet.proto.v1.ConsoleAccess;
 import io.pgfleet.proto.v1.Credential;
 import io.pgfleet.proto.v1.HostPort;
 import io.pgfleet.proto.v1.Pool;
@@ -81,7 +82,9 @@ final class NodeResources {
                 StoredUser u = codec.read(row.spec(), StoredUser.class);
                 String pool = u.pool() == null ? "" : "user/" + row.name();
                 Credential.Builder credential = Credential.newBuilder().setUsername(row.name())
-                        .setScramVerifier(u.scramVerifier()).setPool(pool);
+                        .setScramVerifier(u.scramVerifier()).setPool(pool)
+                        .setConsole(u.console() == null ? ConsoleAccess.CONSOLE_NONE
+                                : u.console().equals("admin") ? ConsoleAccess.CONSOLE_ADMIN : ConsoleAccess.CONSOLE_STATS);
                 if (u.serverPasswordSealed() != null) {
                     credential.setServerSecret(ServerSecret.newBuilder().setPassword(cipher.decrypt(u.serverPasswordSealed())));
                 }

@@ -60,7 +60,7 @@ public final class PgBouncerImport {
     static final Set<String> NODE_LOCAL_KEYS = Set.of("listen_addr", "listen_port", "auth_type", "auth_hba_file",
             "auth_ident_file", "so_reuseport", "max_packet_size", "pgfleet_allow_plain_without_tls", "logfile",
             "pidfile", "syslog", "syslog_ident", "syslog_facility", "verbose", "user", "service_name", "job_name",
-            "conffile", "admin_users", "stats_users", "unix_socket_dir", "unix_socket_mode", "unix_socket_group",
+            "conffile", "unix_socket_dir", "unix_socket_mode", "unix_socket_group",
             "listen_backlog", "pkt_buf", "sbuf_loopcnt", "log_connections", "log_disconnections",
             "log_pooler_errors", "log_stats", "stats_period", "peer_id", "tcp_keepalive", "tcp_keepcnt",
             "tcp_keepidle", "tcp_keepintvl", "tcp_user_timeout", "tcp_defer_accept", "tcp_socket_buffer",
@@ -240,7 +240,14 @@ public final class PgBouncerImport {
                 }
                 continue;
             }
-            users.put(name, new UserSpec(password, verifier, pool));
+            users.put(name, new UserSpec(password, verifier, pool, consoleAccess(pooler, name)));
+        }
+        // admin_users and stats_users become the users' console access; a name without an imported user has none.
+        for (String name : concat(pooler.adminUsers(), pooler.statsUsers())) {
+            if (!users.containsKey(name)) {
+                warnings.add("[pgbouncer] admin_users/stats_users: " + name + " is not an imported user; its console"
+                        + " access is not imported");
+            }
         }
         upstreams.forEach((name, upstream) -> {
             String serverUser = upstream.serverUser();
@@ -293,6 +300,17 @@ public final class PgBouncerImport {
                 o.maxServerConnections(), null, null, o.maxClientConnections(), null, seconds(o.serverLifetime()),
                 seconds(o.queryTimeout()), null, seconds(o.idleTransactionTimeout()), seconds(o.transactionTimeout()),
                 seconds(o.clientIdleTimeout()), null, policy(o.sessionState()));
+    }
+
+    /** PgBouncer's admin_users and stats_users as the user's console access ("admin" wins). */
+    private static String consoleAccess(PoolerConfig pooler, String user) {
+        return pooler.adminUsers().contains(user) ? "admin" : pooler.statsUsers().contains(user) ? "stats" : null;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static PoolSpec nullIfEmpty(PoolSpec spec) {

@@ -141,6 +141,13 @@ public class SpecCodec {
     }
 
     private StoredUser user(String name, UserSpec spec, StoredUser current) {
+        if (spec.console() != null && !spec.console().equals("stats") && !spec.console().equals("admin")) {
+            throw new ValidationException("console must be \"stats\" (SHOW commands) or \"admin\" (every command); leave it out for none");
+        }
+        return userCredentials(name, spec, current).withConsole(spec.console());
+    }
+
+    private StoredUser userCredentials(String name, UserSpec spec, StoredUser current) {
         PoolSpec pool = pool(spec.pool());
         if (spec.password() != null && spec.scramVerifier() != null) {
             throw new ValidationException("give either password or scramVerifier, not both");
@@ -151,11 +158,11 @@ public class SpecCodec {
             }
             if (current != null && current.serverPasswordSealed() != null
                     && spec.password().equals(cipher.decrypt(current.serverPasswordSealed()))) {
-                return new StoredUser(current.scramVerifier(), current.serverPasswordSealed(), pool); // same password: no change
+                return new StoredUser(current.scramVerifier(), current.serverPasswordSealed(), pool, null); // same password: no change
             }
             // PBKDF2 runs here once, so nodes never need the password to check clients.
             String verifier = ScramVerifier.fromPassword(spec.password(), ScramVerifier.DEFAULT_ITERATIONS).format();
-            return new StoredUser(verifier, cipher.encrypt(spec.password()), pool);
+            return new StoredUser(verifier, cipher.encrypt(spec.password()), pool, null);
         }
         if (spec.scramVerifier() != null) {
             try {
@@ -163,12 +170,12 @@ public class SpecCodec {
             } catch (IllegalArgumentException e) {
                 throw new ValidationException("scramVerifier is not a SCRAM-SHA-256 verifier (SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>)");
             }
-            return new StoredUser(spec.scramVerifier(), null, pool);
+            return new StoredUser(spec.scramVerifier(), null, pool, null);
         }
         if (current == null) {
             throw new ValidationException("user " + name + " needs a password or a scramVerifier");
         }
-        return new StoredUser(current.scramVerifier(), current.serverPasswordSealed(), pool); // write-only: absent keeps them
+        return new StoredUser(current.scramVerifier(), current.serverPasswordSealed(), pool, null); // write-only: absent keeps them
     }
 
     private static RouteSpec route(RouteSpec spec) {

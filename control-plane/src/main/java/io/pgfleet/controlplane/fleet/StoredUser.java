@@ -8,7 +8,11 @@ import io.pgfleet.controlplane.fleet.spec.PoolSpec;
  * sealed by SecretCipher (null when only a verifier was given).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-record StoredUser(String scramVerifier, String serverPasswordSealed, PoolSpec pool) {
+record StoredUser(String scramVerifier, String serverPasswordSealed, PoolSpec pool, String console) {
+    StoredUser withConsole(String access) {
+        return new StoredUser(scramVerifier, serverPasswordSealed, pool, access);
+    }
+
     @Override
     public String toString() {
         return "StoredUser[secrets redacted]";

@@ -174,8 +174,8 @@ class PgBouncerImportTest {
 
         // password= makes the server user a user of the fleet, with that password
         assertThat(state.users()).containsOnlyKeys("alice", "app_owner");
-        assertThat(state.users().get("app_owner")).isEqualTo(new UserSpec("Owner-Secret-1", null, null));
-        assertThat(state.users().get("alice")).isEqualTo(new UserSpec("Alice-Secret-1", null, null));
+        assertThat(state.users().get("app_owner")).isEqualTo(new UserSpec("Owner-Secret-1", null, null, null));
+        assertThat(state.users().get("alice")).isEqualTo(new UserSpec("Alice-Secret-1", null, null, null));
         assertThat(state.fleetPool().isEmpty()).as("auth_type is no pool setting").isTrue();
         assertNoSecretIn(state, List.of("Owner-Secret-1", "Alice-Secret-1"));
     }
@@ -224,7 +224,7 @@ class PgBouncerImportTest {
         assertThat(state.users().get("alice").password()).isEqualTo("Alice-Secret-1");
         assertThat(state.users().get("alice").pool()).isEqualTo(new PoolSpec("transaction", 4, null, 1, null, 7, null,
                 null, 70, null, null, 1.5, null, 0.5, 120.0, 3600.0, null, "pin"));
-        assertThat(state.users().get("bob")).isEqualTo(new UserSpec(null, verifier, null));
+        assertThat(state.users().get("bob")).isEqualTo(new UserSpec(null, verifier, null, null));
         assertThat(state.warnings())
                 .contains("auth_file: user carol: md5 hash cannot be converted to SCRAM; set a password with PUT"
                         + " /api/v1/fleets/{fleet}/users/carol (user not imported)")
@@ -232,6 +232,22 @@ class PgBouncerImportTest {
                 .anySatisfy(w -> assertThat(w).startsWith("[users] dave: the user has no importable password"));
         assertThat(state.warnings()).filteredOn(w -> w.startsWith("[pgbouncer] auth_file")).isEmpty();
         assertNoSecretIn(state, List.of("Alice-Secret-1", verifier, md5));
+    }
+
+    @Test
+    void adminAndStatsUsersBecomeTheUsersConsoleAccess() {
+        ImportedState state = PgBouncerImport.convert("""
+                [databases]
+                d = host=h
+                [pgbouncer]
+                admin_users = ops, ghost
+                stats_users = monitor, ops
+                """, "\"ops\" \"Ops-Secret-1\"\n\"monitor\" \"Mon-Secret-1\"\n\"app\" \"App-Secret-1\"\n");
+        assertThat(state.users().get("ops").console()).as("admin wins over stats").isEqualTo("admin");
+        assertThat(state.users().get("monitor").console()).isEqualTo("stats");
+        assertThat(state.users().get("app").console()).isNull();
+        assertThat(state.warnings()).anyMatch(w -> w.contains("ghost") && w.contains("not an imported user"))
+                .noneMatch(w -> w.contains("admin_users: applies to each node"));
     }
 
     @Test

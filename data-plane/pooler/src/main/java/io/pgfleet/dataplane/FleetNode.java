@@ -4,6 +4,7 @@ import io.pgfleet.dataplane.agent.AgentSettings;
 import io.pgfleet.dataplane.agent.ControlPlaneAgent;
 import io.pgfleet.dataplane.agent.PushApplier;
 import io.pgfleet.dataplane.agent.SnapshotStore;
+import io.pgfleet.dataplane.agent.StatsReports;
 import io.pgfleet.dataplane.config.ConfigHolder;
 import io.pgfleet.proto.v1.ConfigPush;
 import org.jboss.logging.Logger;
@@ -48,7 +49,8 @@ public final class FleetNode implements AutoCloseable {
             LOG.infof("serving the config snapshot %s (generation %d, %d resources) until the control plane answers",
                     snapshot.file(), held.getGeneration(), held.getUpsertsCount());
         });
-        ControlPlaneAgent agent = new ControlPlaneAgent(agentSettings, applier, pooler.counters());
+        ControlPlaneAgent agent = new ControlPlaneAgent(agentSettings, applier,
+                new StatsReports(pooler, applier::appliedGeneration));
         agent.start();
         return new FleetNode(config, pooler, agent);
     }

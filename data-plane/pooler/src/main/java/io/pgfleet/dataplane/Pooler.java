@@ -100,6 +100,11 @@ public final class Pooler implements AutoCloseable {
         return context.pools();
     }
 
+    /** The logged-in clients (SHOW CLIENTS, per-application counts). */
+    public io.pgfleet.dataplane.client.ClientRegistry clients() {
+        return context.clients();
+    }
+
     /** The fleet's other nodes by slot, so that cancel requests for their clients can be passed on. */
     public void peers(Map<Integer, InetSocketAddress> peersBySlot) {
         context.clients().peers(peersBySlot);

@@ -54,7 +54,7 @@ public interface NodeOptions {
     /** Labels reported to the control plane. */
     Map<String, String> labels();
 
-    @WithDefault("5s")
+    @WithDefault("10s")
     Duration statsInterval();
 
     /**

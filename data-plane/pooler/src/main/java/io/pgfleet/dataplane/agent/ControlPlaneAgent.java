@@ -3,14 +3,12 @@ package io.pgfleet.dataplane.agent;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.pgfleet.dataplane.stats.NodeCounters;
 import io.pgfleet.proto.v1.Ack;
 import io.pgfleet.proto.v1.ControlMessage;
 import io.pgfleet.proto.v1.Hello;
 import io.pgfleet.proto.v1.Nack;
 import io.pgfleet.proto.v1.NodeMessage;
 import io.pgfleet.proto.v1.NodeServiceGrpc;
-import io.pgfleet.proto.v1.NodeStats;
 import io.pgfleet.proto.v1.Rejection;
 import io.pgfleet.proto.v1.ReportReceipt;
 import io.pgfleet.proto.v1.StatsReport;
@@ -40,7 +38,7 @@ public final class ControlPlaneAgent implements AutoCloseable {
 
     private final AgentSettings settings;
     private final PushApplier applier;
-    private final NodeCounters counters;
+    private final StatsReports reports;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final TargetRotation targets;
     private final ScheduledExecutorService scheduler;
@@ -50,10 +48,10 @@ public final class ControlPlaneAgent implements AutoCloseable {
     private StreamObserver<StatsReport> statsStream;
     private int statsStreams;
 
-    public ControlPlaneAgent(AgentSettings settings, PushApplier applier, NodeCounters counters) {
+    public ControlPlaneAgent(AgentSettings settings, PushApplier applier, StatsReports reports) {
         this.settings = settings;
         this.applier = applier;
-        this.counters = counters;
+        this.reports = reports;
         this.targets = new TargetRotation(settings.targets());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "pgfleet-agent");
@@ -193,16 +191,7 @@ public final class ControlPlaneAgent implements AutoCloseable {
                 }
             });
         }
-        statsStream.onNext(StatsReport.newBuilder()
-                .setNodeId(settings.identity().getNodeId())
-                .setBootId(settings.identity().getBootId())
-                .setTimestampMs(System.currentTimeMillis())
-                .setNode(NodeStats.newBuilder()
-                        .setClientConnections(counters.clientConnections())
-                        .setServerConnections(counters.serverConnections())
-                        .setClientsAcceptedTotal(counters.clientsAcceptedTotal())
-                        .setLoginFailuresTotal(counters.loginFailuresTotal()))
-                .build());
+        statsStream.onNext(reports.next(settings.identity().getNodeId(), settings.identity().getBootId()));
     }
 
     private void ended(int stream) {

@@ -11,6 +11,7 @@ import io.pgfleet.dataplane.config.ResourceValidator;
 import io.pgfleet.dataplane.config.TlsMode;
 import io.pgfleet.dataplane.config.TlsSettings;
 import io.pgfleet.dataplane.config.UserEntry;
+import io.pgfleet.proto.v1.ConsoleAccess;
 import io.pgfleet.proto.v1.Credential;
 import io.pgfleet.proto.v1.Pool;
 import io.pgfleet.proto.v1.PoolScope;
@@ -55,7 +56,15 @@ final class ResourceMapping {
         }
         Map<ResourceKey, String> unserved = new LinkedHashMap<>();
         Pool fleetPool = pools.get(ResourceValidator.FLEET_POOL);
-        PoolerConfig pooler = fleetPool == null ? PoolerConfig.DEFAULTS : PoolSettingsMapping.fleet(PoolerConfig.DEFAULTS, fleetPool);
+        PoolerConfig fleetSettings = fleetPool == null ? PoolerConfig.DEFAULTS : PoolSettingsMapping.fleet(PoolerConfig.DEFAULTS, fleetPool);
+
+        // The console's users come with the users themselves (Credential.console), not from the fleet's pool.
+        PoolerConfig.Builder consoleUsers = fleetSettings.toBuilder();
+        consoleUsers.adminUsers = credentials.values().stream()
+                .filter(c -> c.getConsole() == ConsoleAccess.CONSOLE_ADMIN).map(Credential::getUsername).toList();
+        consoleUsers.statsUsers = credentials.values().stream()
+                .filter(c -> c.getConsole() == ConsoleAccess.CONSOLE_STATS).map(Credential::getUsername).toList();
+        PoolerConfig pooler = consoleUsers.build();
 
         Map<String, UserEntry> users = new LinkedHashMap<>();
         credentials.forEach((name, credential) -> {

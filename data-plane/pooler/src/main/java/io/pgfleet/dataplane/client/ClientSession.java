@@ -68,6 +68,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
     private long waitingSince;
     private long busySince;
     private long transactionSince;
+    /** When the current query and transaction went to the server (SHOW STATS times); 0 = none under way. */
+    private long queryStartNanos;
+    private long xactStartNanos;
     private long lastActivity = System.nanoTime();
     private final long connectedAtMillis = System.currentTimeMillis();
     private long lastActivityMillis = connectedAtMillis;
@@ -150,6 +153,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         }
         lastActivity = System.nanoTime();
         lastActivityMillis = System.currentTimeMillis();
+        pool.stats().received(frame.readableBytes());
         byte type = frame.getByte(frame.readerIndex());
         if (type == FrontendMessages.TERMINATE) {
             frame.release();
@@ -240,10 +244,24 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             // the copy, which already counts. (After a simple Query's COPY no Sync would come.)
             case 'H', 'd', 'c', 'f' -> {
             }
+            case 'P' -> {
+                unsynced = true;
+                pool.stats().clientParse();
+            }
+            case 'B' -> {
+                unsynced = true;
+                pool.stats().bind();
+            }
             default -> unsynced = true;
         }
         if (busySince == 0) {
             busySince = System.nanoTime();
+        }
+        if (queryStartNanos == 0) {
+            queryStartNanos = busySince;
+        }
+        if (xactStartNanos == 0 && transactionStatus == 'I') {
+            xactStartNanos = queryStartNanos;
         }
         if (translator == null) {
             server.channel().write(frame, server.channel().voidPromise());
@@ -261,6 +279,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         unanswered = Math.max(0, unanswered - 1);
         if (unanswered == 0) {
             busySince = 0;
+            queryStartNanos = 0; // nothing went to the server: not a query of the pool's
+            if (transactionStatus == 'I') {
+                xactStartNanos = 0;
+            }
         }
     }
 
@@ -286,6 +308,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         }
         state = State.LINKED;
         server = ready;
+        pool.stats().serverAssigned((System.nanoTime() - waitingSince) / 1000);
         if (translator != null) {
             translator.linked(ready);
         }
@@ -350,6 +373,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             if (type == BackendMessages.READY_FOR_QUERY) {
                 unanswered = Math.max(0, unanswered - 1);
                 byte status = frame.getByte(frame.readerIndex() + 5);
+                countQuery(status);
                 if (status != 'I' && transactionStatus == 'I') {
                     transactionSince = System.nanoTime();
                 }
@@ -373,6 +397,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
             } else if (type == BackendMessages.COMMAND_COMPLETE && translator != null) {
                 from.recordCommandTag(frame); // a DEALLOCATE ALL inside a longer query drops the server's statements too
             }
+            pool.stats().sent(frame.readableBytes());
             channel.write(frame, channel.voidPromise());
         }
         if (translator != null) {
@@ -400,6 +425,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements PoolCl
         if (!channel.isWritable()) {
             // A slow client: stop reading from the server until this client drains.
             from.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** A ReadyForQuery ends a query, and a transaction when it says idle (PgBouncer's SHOW STATS definitions). */
+    private void countQuery(byte status) {
+        long now = System.nanoTime();
+        if (queryStartNanos != 0) {
+            pool.stats().queryDone((now - queryStartNanos) / 1000);
+            queryStartNanos = unanswered > 0 ? now : 0; // a pipeline: the next query is already under way
+        }
+        if (status == 'I' && xactStartNanos != 0) {
+            pool.stats().transactionDone((now - xactStartNanos) / 1000, wanted.getOrDefault("application_name", ""));
+            xactStartNanos = unanswered > 0 ? now : 0;
         }
     }
 

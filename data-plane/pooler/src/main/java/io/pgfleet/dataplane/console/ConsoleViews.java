@@ -7,6 +7,7 @@ import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.PoolOverrides;
 import io.pgfleet.dataplane.config.PoolerConfig;
 import io.pgfleet.dataplane.pool.PoolView;
+import io.pgfleet.dataplane.stats.PoolStats;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -159,14 +160,14 @@ public final class ConsoleViews {
                 numeric("avg_recv"), numeric("avg_sent"), numeric("avg_xact_time"), numeric("avg_query_time"),
                 numeric("avg_wait_time"), numeric("avg_client_parse_count"), numeric("avg_server_parse_count"),
                 numeric("avg_bind_count"));
-        Map<String, long[]> byDatabase = new LinkedHashMap<>(); // assignments, server parses
+        Map<String, PoolStats.Totals> byDatabase = new LinkedHashMap<>();
         for (PoolView p : s.pools()) {
-            long[] sums = byDatabase.computeIfAbsent(p.key().database(), k -> new long[2]);
-            sums[0] += p.serverAssignments();
-            sums[1] += p.serverParses();
+            byDatabase.merge(p.key().database(), p.totals(), PoolStats.Totals::plus);
         }
-        byDatabase.forEach((database, sums) -> t.row(database, sums[0], 0, 0, 0, 0, 0, 0, 0, 0, sums[1], 0,
-                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        // The avg_* columns (rates over the last stats_period) come with the periodic stats snapshot.
+        byDatabase.forEach((database, x) -> t.row(database, x.serverAssignments(), x.transactions(), x.queries(),
+                x.bytesReceived(), x.bytesSent(), x.transactionMicros(), x.queryMicros(), x.waitMicros(),
+                x.clientParses(), x.serverParses(), x.binds(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         return t;
     }
 

@@ -5,6 +5,7 @@ import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.UserEntry;
 import io.pgfleet.dataplane.server.ServerLogin;
 import io.pgfleet.dataplane.session.StatementRegistry;
+import io.pgfleet.dataplane.stats.PoolStats;
 
 import java.util.ArrayDeque;
 import java.util.LinkedHashSet;
@@ -34,8 +35,8 @@ public final class Pool {
     final Set<PooledServer> servers = new LinkedHashSet<>();
     final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     final PoolSessionStats sessionStats = new PoolSessionStats();
-    /** Times a server was handed to a client (SHOW STATS total_server_assignment_count). */
-    final java.util.concurrent.atomic.LongAdder assignments = new java.util.concurrent.atomic.LongAdder();
+    /** Traffic since the node started: SHOW STATS counters and latency histograms. */
+    final PoolStats stats;
     /** The pool's prepared statements: its clients share them, its servers prepare them. */
     private final StatementRegistry statements = new StatementRegistry();
     int active;
@@ -56,6 +57,7 @@ public final class Pool {
     Pool(PoolManager manager, PoolKey key) {
         this.manager = manager;
         this.key = key;
+        this.stats = new PoolStats(manager.latencyObservers().forPool(key));
     }
 
     int total() {
@@ -72,6 +74,10 @@ public final class Pool {
 
     public StatementRegistry statementRegistry() {
         return statements;
+    }
+
+    public PoolStats stats() {
+        return stats;
     }
 
     public PoolSessionStats sessionStats() {

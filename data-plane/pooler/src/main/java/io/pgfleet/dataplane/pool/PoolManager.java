@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import io.pgfleet.dataplane.stats.LatencyObserver;
 
 /**
  * Every pool of a node, and the limits across them (max_db_connections,
@@ -46,12 +47,22 @@ public final class PoolManager {
     private final Map<String, Integer> clientsPerUser = new HashMap<>();
     private boolean paused;
     private volatile boolean draining;
+    private volatile LatencyObserver.Factory latencyObservers = LatencyObserver.Factory.NONE;
     private ScheduledFuture<?> janitor;
 
     public PoolManager(ServerConnector connector, EventLoopGroup loops, NodeCounters counters) {
         this.connector = connector;
         this.loops = loops;
         this.counters = counters;
+    }
+
+    /** Who sees each latency as pools record it (the node's metrics); applies to pools made after the call. */
+    public void latencyObservers(LatencyObserver.Factory factory) {
+        this.latencyObservers = factory;
+    }
+
+    LatencyObserver.Factory latencyObservers() {
+        return latencyObservers;
     }
 
     /** Starts the once-a-second sweep for idle/lifetime limits, min_pool_size and reserve pools. */
@@ -385,7 +396,8 @@ public final class PoolManager {
                 }
                 views.add(new PoolView(p.key, p.target, p.settings.poolMode(), p.clients, p.waiters.size(),
                         head == null ? 0 : now - head.sinceNanos(), p.active, beingCanceled, p.idle.size(), p.connecting,
-                        p.settings.serverLifetimeNanos(), p.assignments.sum(), p.sessionStats.statementPreparesTotal(),
+                        p.settings.serverLifetimeNanos(), p.settings.poolSize() + p.settings.reservePoolSize(),
+                        p.sessionStats.pinnedClients(), p.stats.totals(p.sessionStats.statementPreparesTotal()), p.stats,
                         servers));
             }
             return views;
@@ -805,7 +817,6 @@ public final class PoolManager {
 
     private static void handOver(PooledServer server, PoolClient client) {
         server.idleSinceNanos = System.nanoTime();
-        server.pool.assignments.increment();
         if (client.eventLoop().inEventLoop()) {
             client.serverReady(server);
         } else {

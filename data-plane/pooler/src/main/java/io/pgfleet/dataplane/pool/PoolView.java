@@ -2,6 +2,7 @@ package io.pgfleet.dataplane.pool;
 
 import io.pgfleet.dataplane.config.DatabaseTarget;
 import io.pgfleet.dataplane.config.PoolMode;
+import io.pgfleet.dataplane.stats.PoolStats;
 
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -18,12 +19,15 @@ import java.util.List;
  * @param idle             servers ready for a client
  * @param connecting       servers logging in
  * @param serverLifetimeNanos server_lifetime in effect for the pool; 0 = off
- * @param serverAssignments times a server was handed to one of the pool's clients, since the pool was made
- * @param serverParses     statements the node prepared on the pool's servers, since the pool was made
+ * @param poolSize         servers the pool may open: pool_size plus reserve_pool_size (0 = no limit)
+ * @param pinnedClients    clients holding their server for session state
+ * @param totals           SHOW STATS counters since the pool was made
+ * @param stats            the pool's live counters and latency histograms
  */
 public record PoolView(PoolKey key, DatabaseTarget target, PoolMode poolMode, int clients, int waiting,
                        long maxWaitNanos, int active, int beingCanceled, int idle, int connecting,
-                       long serverLifetimeNanos, long serverAssignments, long serverParses, List<ServerView> servers) {
+                       long serverLifetimeNanos, int poolSize, int pinnedClients, PoolStats.Totals totals,
+                       PoolStats stats, List<ServerView> servers) {
     public PoolView {
         servers = List.copyOf(servers);
     }

@@ -50,6 +50,20 @@ class ResourceSetTest {
     }
 
     @Test
+    void usersConsoleAccessMakesTheAdminAndStatsUsers() {
+        Resource ops = credential("ops", 1, "pw", "");
+        Resource monitor = credential("monitor", 2, "pw", "");
+        PoolerConfig pooler = set(
+                ops.toBuilder().setCredential(ops.getCredential().toBuilder()
+                        .setConsole(io.pgfleet.proto.v1.ConsoleAccess.CONSOLE_ADMIN)).build(),
+                monitor.toBuilder().setCredential(monitor.getCredential().toBuilder()
+                        .setConsole(io.pgfleet.proto.v1.ConsoleAccess.CONSOLE_STATS)).build(),
+                credential("app", 3, "pw", "")).toNodeConfig().pooler();
+        assertThat(pooler.adminUsers()).containsExactly("ops");
+        assertThat(pooler.statsUsers()).containsExactly("monitor");
+    }
+
+    @Test
     void settingsInheritFleetThenDatabaseThenUser() {
         NodeConfig config = set(
                 pool("fleet", 1, poolBody(PoolScope.FLEET).setDefaultPoolSize(7).setQueryTimeoutMs(9000).setMaxDbConnections(50)),
