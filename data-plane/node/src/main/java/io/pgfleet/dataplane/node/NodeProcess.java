@@ -35,6 +35,7 @@ public class NodeProcess {
     private ConfigHolder config;
     private NodeCounters counters;
     private PoolManager pools;
+    private io.pgfleet.dataplane.client.ClientRegistry clients;
     /** Drains the running engine: stop accepting, let transactions finish up to a deadline, close. */
     private volatile java.util.function.Predicate<java.time.Duration> drain;
     private HangupSignal hangup;
@@ -45,6 +46,8 @@ public class NodeProcess {
     private int port;
     /** Fleet mode: whether the Sync stream to the control plane is up; null standalone. */
     private java.util.function.BooleanSupplier controlPlaneConnected;
+    /** Fleet mode: the generation of the last applied push; null standalone. */
+    private java.util.function.LongSupplier configGeneration;
 
     public NodeProcess(NodeOptions options, @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String build) {
         this.options = options;
@@ -64,6 +67,7 @@ public class NodeProcess {
             Pooler pooler = Pooler.start(loaded.settings().withEventLoopThreads(options.eventLoops()), config);
             counters = pooler.counters();
             pools = pooler.pools();
+            clients = pooler.clients();
             drain = pooler::drain;
             port = pooler.port();
             started = true;
@@ -84,9 +88,11 @@ public class NodeProcess {
             config = node.config();
             counters = node.pooler().counters();
             pools = node.pooler().pools();
+            clients = node.pooler().clients();
             drain = node::drain;
             port = node.port();
             controlPlaneConnected = node.agent()::connected;
+            configGeneration = node::appliedGeneration;
             started = true;
             LOG.infof("node %s serving on port %d, config from control plane %s", nodeId, node.port(), options.controlPlane().get());
         }
@@ -159,6 +165,27 @@ public class NodeProcess {
     public java.util.Optional<Boolean> controlPlaneConnected() {
         java.util.function.BooleanSupplier connected = controlPlaneConnected;
         return connected == null ? java.util.Optional.empty() : java.util.Optional.of(connected.getAsBoolean());
+    }
+
+    /** Fleet mode: the generation of the config push last applied; empty standalone. */
+    public java.util.OptionalLong configGeneration() {
+        java.util.function.LongSupplier generation = configGeneration;
+        return generation == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(generation.getAsLong());
+    }
+
+    /** The engine's pools; null before it started. */
+    public PoolManager pools() {
+        return pools;
+    }
+
+    /** The config the node serves now; null before it started. */
+    public io.pgfleet.dataplane.config.NodeConfig currentConfig() {
+        return config == null ? null : config.current();
+    }
+
+    /** The engine's logged-in clients; null before it started. */
+    public io.pgfleet.dataplane.client.ClientRegistry clients() {
+        return clients;
     }
 
     public NodeCounters counters() {

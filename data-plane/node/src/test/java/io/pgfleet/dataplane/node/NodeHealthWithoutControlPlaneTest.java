@@ -11,11 +11,12 @@ import java.net.ServerSocket;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 /**
  * A fleet node whose control plane never answers: it started and it is live (restarting it
- * would not help), but it has no config, so it is not ready.
+ * would not help), but it has no config, so it is not ready; its metrics say so.
  */
 @QuarkusTest
 @TestProfile(NodeHealthWithoutControlPlaneTest.UnreachableControlPlane.class)
@@ -55,5 +56,13 @@ class NodeHealthWithoutControlPlaneTest {
         given().get("/q/health/ready").then().statusCode(503)
                 .body("checks.find { it.name == 'config' }.status", equalTo("DOWN"))
                 .body("checks.find { it.name == 'clients' }.status", equalTo("UP"));
+    }
+
+    @Test
+    void metricsSayDisconnectedWithNoConfigGeneration() {
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("\npgfleet_control_plane_connected 0.0\n"))
+                .body(containsString("\npgfleet_config_generation 0.0\n"))
+                .body(containsString("\npgbouncer_up 1.0\n"));
     }
 }
