@@ -54,6 +54,18 @@ class NodeStatusMetricsTest {
             metrics.refresh();
             assertThat(given().get("/q/metrics").then().extract().asString())
                     .contains(line("SYNCED", 4)).contains(line("STALE", 0)).contains(line("REJECTED", 0));
+
+            // every control-plane metric the fleet alert rules use is exposed
+            String current = given().get("/q/metrics").then().extract().asString();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b(pgfleet_[a-z_]+)\\b(?![:\\w])").matcher(
+                    java.nio.file.Files.readAllLines(java.nio.file.Path.of("../deploy/prometheus/pgfleet-fleet.rules.yml")).stream()
+                            .filter(l -> !l.strip().startsWith("#")).collect(java.util.stream.Collectors.joining("\n")));
+            int used = 0;
+            while (m.find()) {
+                used++;
+                assertThat(current).as(m.group(1) + ", used by the fleet alert rules").containsPattern("(?m)^" + m.group(1) + "[{ ]");
+            }
+            assertThat(used).isPositive();
             s.execute("DELETE FROM node WHERE fleet = 'metrics-test'");
         }
     }

@@ -5,6 +5,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -165,8 +167,29 @@ class NodeMetricsTest {
         // standalone: no control plane, so no control-plane series
         assertThat(after.all("pgfleet_control_plane_connected")).isEmpty();
 
+        // every node metric the alert rules use is one this node exposes (fleet-mode ones: NodeHealthWithoutControlPlaneTest)
+        assertThat(metricsUsedBy(Path.of("../../deploy/prometheus/pgfleet-node.rules.yml")))
+                .isNotEmpty()
+                .allSatisfy(name -> {
+                    if (!name.equals("pgfleet_control_plane_connected") && !name.equals("pgfleet_config_generation")) {
+                        assertThat(after.all(name)).as(name + ", used by the node alert rules").isNotEmpty();
+                    }
+                });
+
         Eventually.await(Duration.ofSeconds(10), "the client leaves pgfleet_clients",
                 () -> scrape().all("pgfleet_clients").stream().noneMatch(s -> APP.equals(s.labels.get("application_name"))));
+    }
+
+    /** Metric names (not recording rules, which have colons) in a rule file, comments left out. */
+    static java.util.Set<String> metricsUsedBy(Path rules) throws Exception {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b(pgbouncer_[a-z_]+|pgfleet_[a-z_]+)\\b(?![:\\w])")
+                .matcher(Files.readAllLines(rules).stream().filter(l -> !l.strip().startsWith("#"))
+                        .collect(java.util.stream.Collectors.joining("\n")));
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
     }
 
     private static double delta(Scrape before, Scrape after, String name, Map<String, String> labels) {
