@@ -103,6 +103,70 @@ class PrometheusRulesTest {
         assertThat(result.stdout + result.stderr).contains("FAILED");
     }
 
+    /**
+     * tools/ensure-promtool on a machine without promtool, with stand-ins for {@code id} and
+     * {@code apt-get} (no network, no root needed): as root it installs Debian's package and
+     * prints the promtool that brought; otherwise it fails saying why.
+     */
+    @Test
+    void ensurePromtoolInstallsTheDebianPackageAsRootAndExplainsWhenItCannot() throws Exception {
+        Path bin = Files.createTempDirectory("pgfleet-fake-bin");
+        Path installed = Files.createTempDirectory("pgfleet-fake-sbin");
+        Path aptLog = bin.resolve("apt-get.log");
+        String bash = "/bin/bash";
+        fake(bin.resolve("apt-get"), "echo \"$*\" >> " + aptLog + "\n"
+                + "if [[ $1 == install ]]; then printf '#!/bin/sh\\necho fake promtool\\n' > " + installed.resolve("promtool")
+                + "; /bin/chmod +x " + installed.resolve("promtool") + "; fi\n");
+        String path = bin + ":" + installed;
+        String script = E2e.root().resolve("tools/ensure-promtool").toString();
+
+        fake(bin.resolve("id"), "echo 1000\n");
+        Result notRoot = runWithPath(List.of(bash, script), path);
+        assertThat(notRoot.exit).isNotZero();
+        assertThat(notRoot.stderr).contains("needs root").contains("apt-get install --no-install-recommends prometheus");
+        assertThat(aptLog).doesNotExist();
+
+        fake(bin.resolve("id"), "echo 0\n");
+        Result root = runWithPath(List.of(bash, script), path);
+        assertThat(root.exit).as(root.stderr).isZero();
+        assertThat(root.stdout.strip()).isEqualTo(installed.resolve("promtool").toString());
+        assertThat(Files.readString(aptLog)).contains("install -y --no-install-recommends prometheus");
+
+        Result again = runWithPath(List.of(bash, script), path);
+        assertThat(again.exit).isZero();
+        assertThat(Files.readAllLines(aptLog)).as("installed once, found the second time").hasSize(1);
+
+        Files.delete(installed.resolve("promtool"));
+        Files.delete(bin.resolve("apt-get"));
+        Result noApt = runWithPath(List.of(bash, script), path);
+        assertThat(noApt.exit).isNotZero();
+        assertThat(noApt.stderr).contains("no apt-get");
+    }
+
+    private static void fake(Path file, String body) throws IOException {
+        Files.writeString(file, "#!/bin/bash\n" + body);
+        file.toFile().setExecutable(true);
+    }
+
+    private static Result runWithPath(List<String> command, String path) throws Exception {
+        Path out = Files.createTempFile("ensure", ".out");
+        Path err = Files.createTempFile("ensure", ".err");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            builder.environment().put("PATH", path);
+            builder.environment().remove("PROMTOOL");
+            Process process = builder.start();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                fail(command + " did not finish within 60 s");
+            }
+            return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
     private static List<Path> files(Path directory, String suffix) throws IOException {
         try (Stream<Path> listing = Files.list(directory)) {
             return listing.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList();
