@@ -5,7 +5,9 @@ import io.pgfleet.dataplane.Pooler;
 import io.pgfleet.dataplane.PoolerSettings;
 import io.pgfleet.dataplane.agent.AgentSettings;
 import io.pgfleet.dataplane.agent.SnapshotStore;
+import io.pgfleet.dataplane.client.ClientRegistry;
 import io.pgfleet.dataplane.config.ConfigHolder;
+import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.PgBouncerConfigLoader;
 import io.pgfleet.dataplane.pool.PoolManager;
 import io.pgfleet.dataplane.pool.PoolSessionStats;
@@ -20,7 +22,11 @@ import org.jboss.logging.Logger;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Starts the pooler engine with the process, in standalone or fleet mode, and stops it
@@ -35,19 +41,19 @@ public class NodeProcess {
     private ConfigHolder config;
     private NodeCounters counters;
     private PoolManager pools;
-    private io.pgfleet.dataplane.client.ClientRegistry clients;
+    private ClientRegistry clients;
     /** Drains the running engine: stop accepting, let transactions finish up to a deadline, close. */
     private volatile java.util.function.Predicate<java.time.Duration> drain;
     private HangupSignal hangup;
-    /** Set once the pooler listens; cleared never. Startup check. */
+    /** Set once the pooler listens, never cleared. Startup check. */
     private volatile boolean started;
     /** Set when the node begins to drain (process shutdown); readiness goes DOWN with it. */
     private volatile boolean stopping;
     private int port;
     /** Fleet mode: whether the Sync stream to the control plane is up; null standalone. */
-    private java.util.function.BooleanSupplier controlPlaneConnected;
+    private BooleanSupplier controlPlaneConnected;
     /** Fleet mode: the generation of the last applied push; null standalone. */
-    private java.util.function.LongSupplier configGeneration;
+    private LongSupplier configGeneration;
 
     public NodeProcess(NodeOptions options, @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String build) {
         this.options = options;
@@ -162,15 +168,15 @@ public class NodeProcess {
     }
 
     /** Fleet mode: whether the node's Sync stream to the control plane is up; empty standalone. */
-    public java.util.Optional<Boolean> controlPlaneConnected() {
-        java.util.function.BooleanSupplier connected = controlPlaneConnected;
-        return connected == null ? java.util.Optional.empty() : java.util.Optional.of(connected.getAsBoolean());
+    public Optional<Boolean> controlPlaneConnected() {
+        BooleanSupplier connected = controlPlaneConnected;
+        return connected == null ? Optional.empty() : Optional.of(connected.getAsBoolean());
     }
 
     /** Fleet mode: the generation of the config push last applied; empty standalone. */
-    public java.util.OptionalLong configGeneration() {
-        java.util.function.LongSupplier generation = configGeneration;
-        return generation == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(generation.getAsLong());
+    public OptionalLong configGeneration() {
+        LongSupplier generation = configGeneration;
+        return generation == null ? OptionalLong.empty() : OptionalLong.of(generation.getAsLong());
     }
 
     /** The engine's pools; null before it started. */
@@ -179,12 +185,12 @@ public class NodeProcess {
     }
 
     /** The config the node serves now; null before it started. */
-    public io.pgfleet.dataplane.config.NodeConfig currentConfig() {
+    public NodeConfig currentConfig() {
         return config == null ? null : config.current();
     }
 
     /** The engine's logged-in clients; null before it started. */
-    public io.pgfleet.dataplane.client.ClientRegistry clients() {
+    public ClientRegistry clients() {
         return clients;
     }
 
