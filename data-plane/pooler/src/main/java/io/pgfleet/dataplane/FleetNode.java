@@ -22,11 +22,13 @@ public final class FleetNode implements AutoCloseable {
     private final ConfigHolder config;
     private final Pooler pooler;
     private final ControlPlaneAgent agent;
+    private final PushApplier applier;
 
-    private FleetNode(ConfigHolder config, Pooler pooler, ControlPlaneAgent agent) {
+    private FleetNode(ConfigHolder config, Pooler pooler, ControlPlaneAgent agent, PushApplier applier) {
         this.config = config;
         this.pooler = pooler;
         this.agent = agent;
+        this.applier = applier;
     }
 
     public static FleetNode start(PoolerSettings poolerSettings, AgentSettings agentSettings) throws InterruptedException {
@@ -52,7 +54,7 @@ public final class FleetNode implements AutoCloseable {
         ControlPlaneAgent agent = new ControlPlaneAgent(agentSettings, applier,
                 new StatsReports(pooler, applier::appliedGeneration));
         agent.start();
-        return new FleetNode(config, pooler, agent);
+        return new FleetNode(config, pooler, agent, applier);
     }
 
     public int port() {
@@ -69,6 +71,11 @@ public final class FleetNode implements AutoCloseable {
 
     public ControlPlaneAgent agent() {
         return agent;
+    }
+
+    /** The generation of the last push applied (from the control plane or the snapshot); 0 before any. */
+    public long appliedGeneration() {
+        return applier.appliedGeneration();
     }
 
     @Override

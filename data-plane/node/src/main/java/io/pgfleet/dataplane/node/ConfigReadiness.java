@@ -7,8 +7,9 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready once the node holds a config. Liveness has no check of ours on purpose: a node that
- * lost its control plane still serves and must not be restarted for it.
+ * Ready once the node holds a config (with {@link AcceptingClientsReadiness}: and takes
+ * clients). Liveness does not depend on the control plane on purpose ({@link NodeLiveness}):
+ * a node that lost its control plane still serves and must not be restarted for it.
  */
 @Readiness
 @ApplicationScoped

@@ -3,6 +3,7 @@ package io.pgfleet.dataplane.node;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -16,6 +17,8 @@ public class NodeMetrics {
     MeterRegistry registry;
     @Inject
     Instance<NodeProcess> node;
+    @Inject
+    Instance<PrometheusMeterRegistry> prometheus;
 
     void bind(@Observes @jakarta.annotation.Priority(jakarta.interceptor.Interceptor.Priority.APPLICATION + 900) StartupEvent event) {
         NodeProcess process = node.get();
@@ -40,5 +43,19 @@ public class NodeMetrics {
                 .description("Prepared statements the node prepared on a server for a client").register(registry);
         FunctionCounter.builder("pgfleet_prepared_statement_evictions", process, p -> p.sessionTotals().statementEvictions())
                 .description("Prepared statements closed on a server to stay within max_prepared_statements").register(registry);
+
+        // Per pool: pgbouncer_exporter's names (PgBouncerCollector) and latency histograms (PoolLatencyTimers).
+        if (process.pools() != null) {
+            process.pools().latencyObservers(new PoolLatencyTimers(registry));
+            if (prometheus.isResolvable()) {
+                new PgBouncerCollector(process).register(prometheus.get().getPrometheusRegistry());
+            }
+        }
+        process.controlPlaneConnected().ifPresent(ignored -> {
+            Gauge.builder("pgfleet_control_plane_connected", () -> process.controlPlaneConnected().orElse(false) ? 1 : 0)
+                    .description("1 while the node's Sync stream to the control plane is up, else 0").register(registry);
+            Gauge.builder("pgfleet_config_generation", () -> process.configGeneration().orElse(0))
+                    .description("Generation of the config push the node applied last (0: none yet)").register(registry);
+        });
     }
 }

@@ -5,7 +5,9 @@ import io.pgfleet.dataplane.Pooler;
 import io.pgfleet.dataplane.PoolerSettings;
 import io.pgfleet.dataplane.agent.AgentSettings;
 import io.pgfleet.dataplane.agent.SnapshotStore;
+import io.pgfleet.dataplane.client.ClientRegistry;
 import io.pgfleet.dataplane.config.ConfigHolder;
+import io.pgfleet.dataplane.config.NodeConfig;
 import io.pgfleet.dataplane.config.PgBouncerConfigLoader;
 import io.pgfleet.dataplane.pool.PoolManager;
 import io.pgfleet.dataplane.pool.PoolSessionStats;
@@ -21,7 +23,11 @@ import org.jboss.logging.Logger;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Starts the pooler engine with the process, in standalone or fleet mode, and stops it
@@ -36,9 +42,19 @@ public class NodeProcess {
     private ConfigHolder config;
     private NodeCounters counters;
     private PoolManager pools;
+    private ClientRegistry clients;
     /** Drains the running engine: stop accepting, let transactions finish up to a deadline, close. */
-    private java.util.function.Predicate<java.time.Duration> drain;
+    private volatile java.util.function.Predicate<java.time.Duration> drain;
     private HangupSignal hangup;
+    /** Set once the pooler listens, never cleared. Startup check. */
+    private volatile boolean started;
+    /** Set when the node begins to drain (process shutdown); readiness goes DOWN with it. */
+    private volatile boolean stopping;
+    private int port;
+    /** Fleet mode: whether the Sync stream to the control plane is up; null standalone. */
+    private BooleanSupplier controlPlaneConnected;
+    /** Fleet mode: the generation of the last applied push; null standalone. */
+    private LongSupplier configGeneration;
 
     public NodeProcess(NodeOptions options, @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String build) {
         this.options = options;
@@ -58,7 +74,10 @@ public class NodeProcess {
             Pooler pooler = Pooler.start(loaded.settings().withEventLoopThreads(options.eventLoops()), config);
             counters = pooler.counters();
             pools = pooler.pools();
+            clients = pooler.clients();
             drain = pooler::drain;
+            port = pooler.port();
+            started = true;
             StandaloneConfigReloader reloader = new StandaloneConfigReloader(file, config, loaded.settings());
             hangup = HangupSignal.install(reloader::reload);
             pooler.reloadWith(reloader::reload); // the admin console's RELOAD, like SIGHUP
@@ -78,9 +97,14 @@ public class NodeProcess {
             config = node.config();
             counters = node.pooler().counters();
             pools = node.pooler().pools();
+            clients = node.pooler().clients();
             drain = node::drain;
             // RELOAD stays the default (config comes from the control plane); SHUTDOWN ends the process
             node.pooler().onConsoleShutdown(Quarkus::asyncExit);
+            port = node.port();
+            controlPlaneConnected = node.agent()::connected;
+            configGeneration = node::appliedGeneration;
+            started = true;
             LOG.infof("node %s serving on port %d, config from control plane %s", nodeId, node.port(), options.controlPlane().get());
         }
     }
@@ -89,10 +113,23 @@ public class NodeProcess {
         if (hangup != null) {
             hangup.close();
         }
-        if (drain != null) {
-            // SIGTERM lands here: a rolling restart loses no committed work.
-            drain.test(options.shutdownTimeout());
+        // SIGTERM lands here: a rolling restart loses no committed work.
+        drain(options.shutdownTimeout());
+    }
+
+    /**
+     * Drains the engine once (later calls return false at once): readiness goes DOWN first,
+     * then the listener closes and clients leave as their transactions end, up to the deadline.
+     * Returns true when every client left in time.
+     */
+    public boolean drain(java.time.Duration deadline) {
+        java.util.function.Predicate<java.time.Duration> running;
+        synchronized (this) {
+            running = drain;
+            drain = null;
+            stopping = true;
         }
+        return running != null && running.test(deadline);
     }
 
     private SnapshotStore snapshotStore() {
@@ -115,6 +152,51 @@ public class NodeProcess {
     /** Readiness: the node has a config to serve. */
     public boolean hasConfig() {
         return config != null && config.hasConfig();
+    }
+
+    /** Startup: the pooler has bound its port and started its pools. */
+    public boolean started() {
+        return started;
+    }
+
+    /**
+     * Readiness: the pooler takes new clients — it started, and neither this process nor the
+     * engine (e.g. a SHUTDOWN from the admin console) is draining it.
+     */
+    public boolean acceptingClients() {
+        return started && !stopping && !pools.draining();
+    }
+
+    /** The client port the pooler listens on; 0 before it started. */
+    public int port() {
+        return port;
+    }
+
+    /** Fleet mode: whether the node's Sync stream to the control plane is up; empty standalone. */
+    public Optional<Boolean> controlPlaneConnected() {
+        BooleanSupplier connected = controlPlaneConnected;
+        return connected == null ? Optional.empty() : Optional.of(connected.getAsBoolean());
+    }
+
+    /** Fleet mode: the generation of the config push last applied; empty standalone. */
+    public OptionalLong configGeneration() {
+        LongSupplier generation = configGeneration;
+        return generation == null ? OptionalLong.empty() : OptionalLong.of(generation.getAsLong());
+    }
+
+    /** The engine's pools; null before it started. */
+    public PoolManager pools() {
+        return pools;
+    }
+
+    /** The config the node serves now; null before it started. */
+    public NodeConfig currentConfig() {
+        return config == null ? null : config.current();
+    }
+
+    /** The engine's logged-in clients; null before it started. */
+    public ClientRegistry clients() {
+        return clients;
     }
 
     public NodeCounters counters() {
