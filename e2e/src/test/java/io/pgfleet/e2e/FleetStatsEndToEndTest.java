@@ -145,6 +145,8 @@ class FleetStatsEndToEndTest {
         JsonNode fleet = range("fleet", from, to, false).path("series").get(0).path("total");
         assertThat(fleet.path("totals").path("xact_count").asLong()).as("fleet transactions vs the sum of SHOW STATS")
                 .isEqualTo(sumOfNodes);
+        System.out.printf("step a: SHOW STATS deltas %s, fleet total %d%n", sumOfNodes,
+                fleet.path("totals").path("xact_count").asLong());
         stepsPassed = 1;
     }
 
@@ -169,6 +171,8 @@ class FleetStatsEndToEndTest {
         assertThat(latency.path("p99").asLong()).as("fleet p99 (node p99s were " + nodeP99s + ")")
                 .isEqualTo(merged.getValueAtPercentile(99));
         assertThat(decode(fleet.path("histograms").path("xact").asText())).isEqualTo(merged);
+        System.out.printf("step b: %d transactions, fleet p99 %d us, merged p99 %d us, node p99s %s us%n",
+                merged.getTotalCount(), latency.path("p99").asLong(), merged.getValueAtPercentile(99), nodeP99s);
         stepsPassed = 2;
     }
 
@@ -221,6 +225,8 @@ class FleetStatsEndToEndTest {
                 + (beforeKill - before.get("node-3")) + afterRestart;
         assertThat(fleetRange.path("series").get(0).path("total").path("totals").path("xact_count").asLong())
                 .as("fleet total across the restart: nothing lost, nothing counted twice").isEqualTo(expected);
+        System.out.printf("step c: boot %s -> %s, fleet total %d = sum of SHOW STATS, rates per second %s%n",
+                bootBefore, bootAfter, expected, rates);
     }
 
     // ---------------------------------------------------------------- helpers
