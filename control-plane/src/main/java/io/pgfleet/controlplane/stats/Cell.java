@@ -1,0 +1,139 @@
+package io.pgfleet.controlplane.stats;
+
+import org.HdrHistogram.Histogram;
+
+import java.nio.ByteBuffer;
+import java.util.zip.DataFormatException;
+
+/**
+ * What one key (the fleet, a pool, a node or a service) did in one time step: the sums of
+ * its counters' reset-safe deltas and its latency histograms merged. While the step is open
+ * the histograms are live {@link Histogram}s; {@link #seal()} compresses them (HdrHistogram's
+ * compressed encoding, a few hundred bytes instead of tens of kB) and the cell no longer
+ * changes, so queries read sealed cells without locks.
+ */
+public final class Cell {
+    static final int DIGITS = 2;
+
+    final long[] counters;
+    /** NodeStats counters, for fleet and node cells; null for pools and services. */
+    final long[] nodeCounters;
+    private Histogram[] live;
+    private volatile byte[][] sealed;
+
+    Cell(int counters, int nodeCounters, int histograms) {
+        this.counters = new long[counters];
+        this.nodeCounters = nodeCounters > 0 ? new long[nodeCounters] : null;
+        this.live = histograms > 0 ? new Histogram[histograms] : null;
+    }
+
+    static Cell pool() {
+        return new Cell(StatsSchema.POOL.counterCount(), 0, StatsSchema.POOL.histogramCount());
+    }
+
+    static Cell node() {
+        return new Cell(StatsSchema.POOL.counterCount(), StatsSchema.NODE.counterCount(), StatsSchema.POOL.histogramCount());
+    }
+
+    static Cell service() {
+        return new Cell(StatsSchema.SERVICE.counterCount(), 0, 0);
+    }
+
+    void addCounters(long[] deltas) {
+        for (int i = 0; i < deltas.length; i++) {
+            counters[i] += deltas[i];
+        }
+    }
+
+    void addNodeCounters(long[] deltas) {
+        for (int i = 0; i < deltas.length; i++) {
+            nodeCounters[i] += deltas[i];
+        }
+    }
+
+    void addHistogram(int i, Histogram h) {
+        if (h == null || h.getTotalCount() == 0) {
+            return;
+        }
+        if (live[i] == null) {
+            live[i] = new Histogram(DIGITS);
+        }
+        live[i].add(h);
+    }
+
+    /** Adds another open cell's numbers (its live histograms) into this one. */
+    void addOpen(Cell other) {
+        addCounters(other.counters);
+        if (nodeCounters != null && other.nodeCounters != null) {
+            addNodeCounters(other.nodeCounters);
+        }
+        if (live != null && other.live != null) {
+            for (int i = 0; i < live.length; i++) {
+                addHistogram(i, other.live[i]);
+            }
+        }
+    }
+
+    void seal() {
+        if (live == null) {
+            sealed = new byte[0][];
+            return;
+        }
+        byte[][] out = new byte[live.length][];
+        for (int i = 0; i < live.length; i++) {
+            out[i] = encode(live[i]);
+        }
+        live = null;
+        sealed = out;
+    }
+
+    /** Drops the histograms of a sealed cell (old node cells keep only counters). */
+    void dropHistograms() {
+        if (sealed != null) {
+            sealed = new byte[0][];
+        }
+    }
+
+    boolean hasHistograms() {
+        byte[][] s = sealed;
+        return s != null && s.length > 0;
+    }
+
+    /** The compressed histogram {@code i} of a sealed cell; null when it had no samples or was dropped. */
+    byte[] compressed(int i) {
+        byte[][] s = sealed;
+        return s == null || i >= s.length ? null : s[i];
+    }
+
+    /** Adds this sealed cell's histogram {@code i} into {@code into}. */
+    void mergeInto(int i, Histogram into) {
+        byte[] bytes = compressed(i);
+        if (bytes != null) {
+            into.add(decode(bytes));
+        }
+    }
+
+    static byte[] encode(Histogram h) {
+        if (h == null || h.getTotalCount() == 0) {
+            return null;
+        }
+        ByteBuffer buf = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        int length = h.encodeIntoCompressedByteBuffer(buf);
+        byte[] out = new byte[length];
+        buf.flip();
+        buf.get(out);
+        return out;
+    }
+
+    /** A node's encoded histogram; null for no samples. Throws IllegalArgumentException when it is not one. */
+    static Histogram decode(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            return null;
+        }
+        try {
+            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(bytes), 0);
+        } catch (DataFormatException | RuntimeException e) {
+            throw new IllegalArgumentException("not a compressed HdrHistogram: " + e.getMessage());
+        }
+    }
+}
