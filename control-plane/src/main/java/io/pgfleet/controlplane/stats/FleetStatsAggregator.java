@@ -350,6 +350,36 @@ public class FleetStatsAggregator {
         return out;
     }
 
+    /**
+     * The fleet's gauges now, over the nodes that are up: per pool and node-wide, summed or
+     * maxed as declared, and how many nodes are up and stale. No copies of the samples.
+     */
+    public synchronized GaugeSums gaugeSums(String fleet) {
+        long now = settings.now();
+        long staleAfter = STALE_INTERVALS * settings.intervalMs();
+        Map<Keys.Pool, long[]> pools = new HashMap<>();
+        long[] node = new long[StatsSchema.NODE.gaugeCount()];
+        int up = 0;
+        int stale = 0;
+        for (NodeState n : nodes.values()) {
+            if (!fleet.equals(n.fleet)) {
+                continue;
+            }
+            if (n.stale(now, staleAfter)) {
+                stale++;
+                continue;
+            }
+            up++;
+            StatsQueries.combine(StatsSchema.NODE, node, n.nodeGauges);
+            n.poolGauges.forEach((k, g) -> StatsQueries.combine(StatsSchema.POOL,
+                    pools.computeIfAbsent(k, x -> new long[StatsSchema.POOL.gaugeCount()]), g));
+        }
+        return new GaugeSums(pools, node, up, stale);
+    }
+
+    public record GaugeSums(Map<Keys.Pool, long[]> pools, long[] node, int up, int stale) {
+    }
+
     /** Per pool of {@code fleet}: the sums of counter deltas since this replica started. */
     public synchronized Map<Keys.Pool, long[]> cumulative(String fleet) {
         Map<Keys.Pool, long[]> c = cumulativePools.get(fleet);
