@@ -57,7 +57,7 @@ public class StatsQueries {
         }
         long step = q.stepMs() != null ? q.stepMs() : defaultStep(to - from, interval);
         if (source.equals("auto")) {
-            long memoryStart = Math.min(aggregator.historyStartMs(q.fleet()), now - settings.historyMs() + interval);
+            long memoryStart = now - settings.historyMs();
             source = from >= memoryStart ? "memory" : (from >= now - settings.retention1m().toMillis() ? "1m" : "1h");
             if (!source.equals("memory") && step % RollupWriter.MINUTE != 0) {
                 throw new ValidationException("the range starts before the in-memory history (" + Instant.ofEpochMilli(memoryStart)
