@@ -316,6 +316,20 @@ public class FleetStatsAggregator {
         return steps == null || steps.isEmpty() ? Long.MAX_VALUE : steps.peekFirst().startMs;
     }
 
+    /** Whether every step of {@code fleet} that starts before {@code t} is sealed (and one exists). */
+    public synchronized boolean sealedBefore(String fleet, long t) {
+        ArrayDeque<Step> steps = history.get(fleet);
+        if (steps == null || steps.isEmpty()) {
+            return false;
+        }
+        for (Step step : steps) {
+            if (step.startMs < t && !step.sealed) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The newest sealed step's end, or 0 when none. */
     public synchronized long sealedUntilMs(String fleet) {
         ArrayDeque<Step> steps = history.get(fleet);

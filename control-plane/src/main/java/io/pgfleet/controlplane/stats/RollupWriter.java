@@ -87,11 +87,16 @@ public class RollupWriter {
 
     /** Writes every minute of every fleet whose steps are all sealed. Public for tests. */
     public synchronized void flushMinutes() throws SQLException {
+        long now = settings.now();
         for (String fleet : aggregator.fleets()) {
-            long sealedUntil = aggregator.sealedUntilMs(fleet);
             Long last = written.get(fleet);
-            long next = last == null ? Math.floorDiv(aggregator.historyStartMs(fleet), MINUTE) * MINUTE : last + MINUTE;
-            while (next + MINUTE <= sealedUntil) {
+            long historyStart = aggregator.historyStartMs(fleet);
+            if (last == null && historyStart == Long.MAX_VALUE) {
+                continue;
+            }
+            long next = last == null ? Math.floorDiv(historyStart, MINUTE) * MINUTE : last + MINUTE;
+            // A minute is done when it is over and every step in it is sealed.
+            while (next + MINUTE <= now && aggregator.sealedBefore(fleet, next + MINUTE)) {
                 List<Step> steps = aggregator.sealedSteps(fleet, next, next + MINUTE);
                 store.write(RollupStore.Resolution.MINUTE, registry.replica(), minuteRows(fleet, next, steps));
                 written.put(fleet, next);

@@ -287,7 +287,7 @@ class FleetStatsApiTest {
                 }
             }
         });
-        await(() -> aggregator.sealedUntilMs(fleet) >= minute + 60_000, "the minute sealed");
+        await(() -> aggregator.sealedBefore(fleet, minute + 60_000), "the minute sealed");
         rollupWriter.flushMinutes();
         try (Connection c = DriverManager.getConnection(PostgresTestResource.server().jdbcUrl("pgfleet"), "pgfleet", "pgfleet-test-password");
              PreparedStatement s = c.prepareStatement("SELECT kind, count(*) FROM stats_1m WHERE fleet = ? AND bucket = ? GROUP BY kind ORDER BY kind")) {
