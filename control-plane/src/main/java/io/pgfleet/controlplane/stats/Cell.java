@@ -125,15 +125,55 @@ public final class Cell {
         return out;
     }
 
+    /** Per thread: one Inflater and one buffer, reused (a new Inflater per histogram costs more than the decoding). */
+    private static final ThreadLocal<Decoder> DECODER = ThreadLocal.withInitial(Decoder::new);
+
     /** A node's encoded histogram; null for no samples. Throws IllegalArgumentException when it is not one. */
     static Histogram decode(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             return null;
         }
         try {
-            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(bytes), 0);
+            return DECODER.get().decode(bytes);
         } catch (DataFormatException | RuntimeException e) {
             throw new IllegalArgumentException("not a compressed HdrHistogram: " + e.getMessage());
+        }
+    }
+
+    /**
+     * HdrHistogram's compressed encoding is a cookie, the length of what follows, and the
+     * deflated uncompressed encoding. Inflates that with a reused Inflater and decodes it
+     * with {@link Histogram#decodeFromByteBuffer}; same result as
+     * {@link Histogram#decodeFromCompressedByteBuffer}.
+     */
+    private static final class Decoder {
+        private final java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+        private byte[] buffer = new byte[16 * 1024];
+
+        Histogram decode(byte[] bytes) throws DataFormatException {
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            in.getInt(); // cookie; decodeFromByteBuffer checks the inner one
+            int length = in.getInt();
+            if (length < 0 || length > bytes.length - 8) {
+                throw new DataFormatException("bad length " + length);
+            }
+            inflater.reset();
+            inflater.setInput(bytes, 8, length);
+            int n = 0;
+            while (!inflater.finished()) {
+                if (n == buffer.length) {
+                    if (buffer.length >= 64 * 1024 * 1024) {
+                        throw new DataFormatException("too large");
+                    }
+                    buffer = java.util.Arrays.copyOf(buffer, buffer.length * 2);
+                }
+                int got = inflater.inflate(buffer, n, buffer.length - n);
+                if (got == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                    throw new DataFormatException("truncated");
+                }
+                n += got;
+            }
+            return Histogram.decodeFromByteBuffer(ByteBuffer.wrap(buffer, 0, n), 0);
         }
     }
 }

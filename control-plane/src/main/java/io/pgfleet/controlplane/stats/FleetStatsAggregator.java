@@ -394,6 +394,21 @@ public class FleetStatsAggregator {
     public record GaugeSums(Map<Keys.Pool, long[]> pools, long[] node, int up, int stale) {
     }
 
+    /** Every node of {@code fleet} this replica holds, without their samples. */
+    public synchronized List<StatsResult.NodeStatus> statuses(String fleet) {
+        long now = settings.now();
+        long staleAfter = STALE_INTERVALS * settings.intervalMs();
+        List<StatsResult.NodeStatus> out = new ArrayList<>();
+        for (NodeState n : nodes.values()) {
+            if (fleet.equals(n.fleet)) {
+                out.add(new StatsResult.NodeStatus(n.nodeId, n.stale(now, staleAfter) ? "stale" : "up",
+                        java.time.Instant.ofEpochMilli(n.lastReportMs), n.bootId, n.configGeneration));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(StatsResult.NodeStatus::node));
+        return out;
+    }
+
     /** Per pool of {@code fleet}: the sums of counter deltas since this replica started. */
     public synchronized Map<Keys.Pool, long[]> cumulative(String fleet) {
         Map<Keys.Pool, long[]> c = cumulativePools.get(fleet);

@@ -131,8 +131,11 @@ public class StatsQueries {
             series.add(new StatsResult.Series(key.view(by), total.summary(rangeSeconds, q.histograms()), pts));
         });
         series.sort(java.util.Comparator.comparing(x -> x.key().toString()));
+        List<StatsResult.NodeStatus> nodes = aggregator.statuses(q.fleet());
+        int stale = (int) nodes.stream().filter(n -> n.status().equals("stale")).count();
         return new StatsResult.Range(q.fleet(), by.id(), Instant.ofEpochMilli(from), Instant.ofEpochMilli(to), step / 1000,
-                source.equals("memory") ? "memory" : "rollup-" + source, series, nodeStatuses(q.fleet()));
+                source.equals("memory") ? "memory" : "rollup-" + source, nodes.size() - stale, stale, series,
+                by == Dimension.NODE ? nodes : nodes.stream().filter(n -> n.status().equals("stale")).toList());
     }
 
     private static void addCell(Accumulator total, Accumulator point, Cell cell) {
@@ -238,10 +241,6 @@ public class StatsQueries {
             out.put(shape.gaugeName(i), gauges == null ? 0 : gauges[i]);
         }
         return out;
-    }
-
-    private List<StatsResult.NodeStatus> nodeStatuses(String fleet) {
-        return statuses(aggregator.latest(fleet));
     }
 
     private static List<StatsResult.NodeStatus> statuses(List<FleetStatsAggregator.NodeSample> samples) {

@@ -15,11 +15,12 @@ public final class StatsResult {
      * A range query: per series (the fleet, a node, a pool or a service) the totals over the
      * range and one point per step. {@code source} says where the numbers came from:
      * {@code memory} (this replica's nodes only), {@code rollup-1m} or {@code rollup-1h}
-     * (every replica's rows).
+     * (every replica's rows). {@code nodes}: this replica's nodes of the fleet now, all of
+     * them with {@code by=node}, otherwise only the stale ones.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Range(String fleet, String by, Instant from, Instant to, long stepSeconds, String source,
-                        List<Series> series, List<NodeStatus> nodes) {
+                        int nodesUp, int nodesStale, List<Series> series, List<NodeStatus> nodes) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
