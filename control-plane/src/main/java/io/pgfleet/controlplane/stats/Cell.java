@@ -74,6 +74,17 @@ public final class Cell {
         }
     }
 
+    /** Adds this open cell (counters and live histograms) into {@code acc}. */
+    void addOpenTo(Accumulator acc) {
+        acc.addCounters(counters);
+        acc.addNodeCounters(nodeCounters);
+        if (live != null) {
+            for (int i = 0; i < live.length; i++) {
+                acc.addHistogram(i, live[i]);
+            }
+        }
+    }
+
     void seal() {
         if (live == null) {
             sealed = new byte[0][];

@@ -50,6 +50,10 @@ public class FleetStatsAggregator {
     private final Map<String, long[]> cumulativeNode = new HashMap<>();
     private final List<Consumer<String>> newFleetListeners = new ArrayList<>();
     private final List<NewPoolListener> newPoolListeners = new ArrayList<>();
+    /** Per fleet: the minutes being summed for the rollups, oldest first. */
+    private final Map<String, ArrayDeque<MinuteSums>> minutes = new HashMap<>();
+    /** Finished minutes for the rollup writer. */
+    private final java.util.concurrent.BlockingQueue<MinuteSums> finishedMinutes = new java.util.concurrent.LinkedBlockingQueue<>();
     private ThreadPoolExecutor worker;
     private java.util.concurrent.ScheduledExecutorService timer;
     private long reportsDropped;
@@ -256,6 +260,30 @@ public class FleetStatsAggregator {
         return step;
     }
 
+    static final long MINUTE_MS = 60_000;
+
+    private MinuteSums minuteOf(Step step) {
+        long minute = Math.floorDiv(step.startMs, MINUTE_MS) * MINUTE_MS;
+        synchronized (this) {
+            ArrayDeque<MinuteSums> pending = minutes.computeIfAbsent(step.fleet, f -> new ArrayDeque<>());
+            for (MinuteSums m : pending) {
+                if (m.minuteMs == minute) {
+                    return m;
+                }
+            }
+            MinuteSums m = new MinuteSums(step.fleet, minute);
+            pending.addLast(m);
+            return m;
+        }
+    }
+
+    /** Finished minutes not yet taken by the rollup writer, oldest first. */
+    List<MinuteSums> takeFinishedMinutes() {
+        List<MinuteSums> out = new ArrayList<>();
+        finishedMinutes.drainTo(out);
+        return out;
+    }
+
     /** Seals finished steps and drops what is older than the history. Package-private for tests. */
     void maintain(long nowMs) {
         long interval = settings.intervalMs();
@@ -273,9 +301,17 @@ public class FleetStatsAggregator {
         }
         // Sealing compresses histograms; ingest is on this same thread, so nothing changes them meanwhile.
         for (Step step : toSeal) {
-            step.seal();
+            step.seal(settings.rollups() ? minuteOf(step) : null);
         }
         synchronized (this) {
+            // A minute is finished when it is over and all its steps are sealed.
+            for (Map.Entry<String, ArrayDeque<MinuteSums>> e : minutes.entrySet()) {
+                ArrayDeque<MinuteSums> pending = e.getValue();
+                while (!pending.isEmpty() && pending.peekFirst().minuteMs + MINUTE_MS <= nowMs
+                        && sealedBefore(e.getKey(), pending.peekFirst().minuteMs + MINUTE_MS)) {
+                    finishedMinutes.add(pending.removeFirst());
+                }
+            }
             for (ArrayDeque<Step> steps : history.values()) {
                 while (!steps.isEmpty() && steps.peekFirst().sealed && steps.peekFirst().startMs + interval <= historyStart) {
                     steps.removeFirst();

@@ -45,8 +45,8 @@ public class RollupWriter {
     @Inject
     NodeRegistry registry;
 
-    /** Per fleet: start of the newest minute written (or skipped). */
-    private final Map<String, Long> written = new HashMap<>();
+    /** Finished minutes not written yet (a failed write is retried; at most an hour's worth is kept). */
+    private final java.util.ArrayDeque<MinuteSums> unwritten = new java.util.ArrayDeque<>();
     private ScheduledExecutorService timer;
     private long lastRetention;
 
@@ -70,6 +70,13 @@ public class RollupWriter {
     }
 
     private void tick() {
+        synchronized (this) {
+            while (unwritten.size() > 60) {
+                MinuteSums lost = unwritten.removeFirst();
+                LOG.warnf("stats rollup of fleet %s, minute %s not written: PostgreSQL unavailable", lost.fleet,
+                        java.time.Instant.ofEpochMilli(lost.minuteMs));
+            }
+        }
         try {
             flushMinutes();
             long now = settings.now();
@@ -85,40 +92,14 @@ public class RollupWriter {
         }
     }
 
-    /** Writes every minute of every fleet whose steps are all sealed. Public for tests. */
+    /** Writes every finished minute (of every fleet) the aggregator has summed. Public for tests. */
     public synchronized void flushMinutes() throws SQLException {
-        long now = settings.now();
-        for (String fleet : aggregator.fleets()) {
-            Long last = written.get(fleet);
-            long historyStart = aggregator.historyStartMs(fleet);
-            if (last == null && historyStart == Long.MAX_VALUE) {
-                continue;
-            }
-            long next = last == null ? Math.floorDiv(historyStart, MINUTE) * MINUTE : last + MINUTE;
-            // A minute is done when it is over and every step in it is sealed.
-            while (next + MINUTE <= now && aggregator.sealedBefore(fleet, next + MINUTE)) {
-                List<Step> steps = aggregator.sealedSteps(fleet, next, next + MINUTE);
-                store.write(RollupStore.Resolution.MINUTE, registry.replica(), minuteRows(fleet, next, steps));
-                written.put(fleet, next);
-                next += MINUTE;
-            }
+        unwritten.addAll(aggregator.takeFinishedMinutes());
+        while (!unwritten.isEmpty()) {
+            MinuteSums minute = unwritten.peekFirst();
+            store.write(RollupStore.Resolution.MINUTE, registry.replica(), minute.rows());
+            unwritten.removeFirst();
         }
-    }
-
-    /** The rows of one minute: every series of every dimension, merged over the minute's steps. */
-    static List<RollupRow> minuteRows(String fleet, long minute, List<Step> steps) {
-        List<RollupRow> rows = new ArrayList<>();
-        if (steps.isEmpty()) {
-            return rows;
-        }
-        for (Dimension d : Dimension.values()) {
-            Map<SeriesKey, Accumulator> sums = new LinkedHashMap<>();
-            for (Step step : steps) {
-                StepCells.forEach(step, d, (key, cell) -> sums.computeIfAbsent(key, k -> d.accumulator()).add(cell));
-            }
-            sums.forEach((key, acc) -> rows.add(key.row(minute, fleet, d, acc)));
-        }
-        return rows;
     }
 
     /** Rolls every finished hour not rolled up yet into stats_1h, once for the cluster. Public for tests. */

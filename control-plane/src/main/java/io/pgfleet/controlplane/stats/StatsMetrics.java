@@ -56,8 +56,9 @@ public class StatsMetrics {
         return PREFIX + n;
     }
 
+    /** The divisor that turns the field's unit into the metric's (µs → s). */
     static double scale(String field) {
-        return field.endsWith("_us") ? 1e-6 : 1;
+        return field.endsWith("_us") ? 1e6 : 1;
     }
 
     private void registerFleet(String fleet) {
@@ -72,12 +73,12 @@ public class StatsMetrics {
         for (int i = 0; i < node.gaugeCount(); i++) {
             int index = i;
             String field = node.gaugeName(i);
-            Gauge.builder(name(field), () -> snapshot(fleet).gauges.node()[index] * scale(field)).tags(tags).register(registry);
+            Gauge.builder(name(field), () -> snapshot(fleet).gauges.node()[index] / scale(field)).tags(tags).register(registry);
         }
         for (int i = 0; i < node.counterCount(); i++) {
             int index = i;
             String field = node.counterName(i);
-            FunctionCounter.builder(name(field), this, m -> m.snapshot(fleet).nodeCounters[index] * scale(field)).tags(tags)
+            FunctionCounter.builder(name(field), this, m -> m.snapshot(fleet).nodeCounters[index] / scale(field)).tags(tags)
                     .register(registry);
         }
         StatsSchema.Shape pool = StatsSchema.POOL;
@@ -85,7 +86,7 @@ public class StatsMetrics {
             int index = h;
             String metric = name(pool.histograms.get(h).getName());
             for (double q : QUANTILES) {
-                Gauge.builder(metric, () -> snapshot(fleet).quantile(index, q) * 1e-6).tags(tags.and("quantile", Double.toString(q)))
+                Gauge.builder(metric, () -> snapshot(fleet).quantile(index, q) / 1e6).tags(tags.and("quantile", Double.toString(q)))
                         .description("over the last minute of sealed steps, from the merged histograms").register(registry);
             }
         }
@@ -99,7 +100,7 @@ public class StatsMetrics {
             String field = pool.gaugeName(i);
             Gauge.builder(name(field), () -> {
                 long[] g = snapshot(fleet).gauges.pools().get(key);
-                return g == null ? 0 : g[index] * scale(field);
+                return g == null ? 0 : g[index] / scale(field);
             }).tags(tags).register(registry);
         }
         for (int i = 0; i < pool.counterCount(); i++) {
@@ -107,7 +108,7 @@ public class StatsMetrics {
             String field = pool.counterName(i);
             FunctionCounter.builder(name(field), this, m -> {
                 long[] c = m.snapshot(fleet).poolCounters.get(key);
-                return c == null ? 0 : c[index] * scale(field);
+                return c == null ? 0 : c[index] / scale(field);
             }).tags(tags).register(registry);
         }
     }

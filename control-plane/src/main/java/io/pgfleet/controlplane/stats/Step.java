@@ -37,14 +37,24 @@ final class Step {
         return services.computeIfAbsent(key, k -> Cell.service());
     }
 
-    /** Computes the fleet total (merging the pools' histograms) and compresses every cell. */
-    void seal() {
+    /**
+     * Computes the fleet total (merging the pools' histograms), adds every cell to the
+     * minute's sums (when given) while its histograms are still live, and compresses every cell.
+     */
+    void seal(MinuteSums minute) {
         Cell sum = Cell.node();
         for (Cell pool : pools.values()) {
             sum.addOpen(pool);
         }
         for (Cell node : nodes.values()) {
             sum.addNodeCounters(node.nodeCounters);
+        }
+        if (minute != null) {
+            minute.add(Dimension.FLEET, SeriesKey.FLEET, sum);
+            pools.forEach((p, cell) -> minute.add(Dimension.POOL, new SeriesKey("", p.database(), p.user(), ""), cell));
+            nodes.forEach((n, cell) -> minute.add(Dimension.NODE, new SeriesKey(n, "", "", ""), cell));
+            services.forEach((k, cell) -> minute.add(Dimension.SERVICE,
+                    new SeriesKey("", k.database(), k.user(), k.applicationName()), cell));
         }
         sum.seal();
         pools.values().forEach(Cell::seal);

@@ -45,7 +45,7 @@ class AggregationTest {
         slow.recordValueWithCount(100_000, 100);
         step.pool(new Keys.Pool("db", "a")).addHistogram(0, fast);
         step.pool(new Keys.Pool("db", "b")).addHistogram(0, slow);
-        step.seal();
+        step.seal(null);
         Accumulator fleet = Dimension.FLEET.accumulator();
         fleet.add(step.total);
         long p99 = fleet.histogram(0).getValueAtPercentile(99);

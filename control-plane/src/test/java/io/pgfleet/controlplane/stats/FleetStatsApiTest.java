@@ -167,6 +167,9 @@ class FleetStatsApiTest {
                     .isGreaterThanOrEqualTo(99_000).isNotEqualTo((long) (sumOfNodeP99 / 2));
             assertThat(total.getLong("series[0].total.latencyUs.query.p50")).isBetween(990L, 1010L);
 
+            awaitMetrics("pgfleet_fleet_query_latency_seconds{fleet=\"stats-histograms\",quantile=\"0.99\"} " + (fleetP99 / 1e6),
+                    "pgfleet_fleet_xact_time_seconds_total{database=\"db\",fleet=\"stats-histograms\",user=\"u\"} 1.1");
+
             // The same over gRPC, with a viewer token.
             String viewer = TestTokens.given().contentType(ContentType.JSON).body("{\"name\": \"stats-viewer-grpc\", \"role\": \"viewer\"}")
                     .post("/api/v1/tokens").then().statusCode(201).extract().path("token");
@@ -287,8 +290,14 @@ class FleetStatsApiTest {
                 }
             }
         });
-        await(() -> aggregator.sealedBefore(fleet, minute + 60_000), "the minute sealed");
-        rollupWriter.flushMinutes();
+        await(() -> {
+            try {
+                rollupWriter.flushMinutes();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            return rows(fleet, minute) > 0;
+        }, "the minute written");
         try (Connection c = DriverManager.getConnection(PostgresTestResource.server().jdbcUrl("pgfleet"), "pgfleet", "pgfleet-test-password");
              PreparedStatement s = c.prepareStatement("SELECT kind, count(*) FROM stats_1m WHERE fleet = ? AND bucket = ? GROUP BY kind ORDER BY kind")) {
             s.setString(1, fleet);
@@ -312,6 +321,20 @@ class FleetStatsApiTest {
         assertThat(rollup.getLong("series[0].total.latencyUs.query.p99")).isEqualTo(memory.getLong("series[0].total.latencyUs.query.p99"))
                 .isPositive();
         assertThat(query(fleet, range + "&source=1m&by=node").getList("series.key.node")).containsExactly("r1", "r2", "r3");
+    }
+
+    private static long rows(String fleet, long minute) {
+        try (Connection c = DriverManager.getConnection(PostgresTestResource.server().jdbcUrl("pgfleet"), "pgfleet", "pgfleet-test-password");
+             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM stats_1m WHERE fleet = ? AND bucket = ?")) {
+            s.setString(1, fleet);
+            s.setTimestamp(2, new java.sql.Timestamp(minute));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Histogram decode(String base64) {
