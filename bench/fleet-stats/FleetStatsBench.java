@@ -143,6 +143,9 @@ public final class FleetStatsBench {
                     throw new IllegalStateException("fleet totals query: " + r.statusCode() + " " + r.body());
                 }
                 queryMicros.recordValue(micros);
+                if (micros > 50_000) {
+                    log("slow query: " + micros / 1000 + " ms");
+                }
                 queries++;
                 last = Api.JSON.readTree(r.body());
                 long sleep = queryEveryMs - TimeUnit.MICROSECONDS.toMillis(micros);

@@ -323,6 +323,47 @@ class FleetStatsApiTest {
         assertThat(query(fleet, range + "&source=1m&by=node").getList("series.key.node")).containsExactly("r1", "r2", "r3");
     }
 
+    @Test
+    void finishedHoursAreRolledUpOnceFromEveryReplicasMinuteRows() throws Exception {
+        String fleet = "stats-hourly";
+        createFleet(fleet);
+        // Two hours ago: older than the in-memory history, so only the rollups keep it.
+        long hour = (System.currentTimeMillis() / 3_600_000 - 2) * 3_600_000;
+        aggregator.onStatsThread(() -> {
+            for (int m = 0; m < 3; m++) {
+                for (int s = 0; s < 2; s++) {
+                    long x = (m * 2 + s) * 5L;
+                    aggregator.ingest(fleet, Reports.report("h1", "b", Reports.pool("db", "u", x)
+                            .setQueryLatencyUs(Reports.histogram(2_000L * (m + 1), 5)).build()), hour + m * 600_000L + s * 10_000L);
+                }
+            }
+        });
+        await(() -> {
+            try {
+                rollupWriter.flushMinutes();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            return rows(fleet, hour + 1_200_000) > 0;
+        }, "the minutes written");
+        // The same rows as another replica would have written them: they add up.
+        try (Connection c = DriverManager.getConnection(PostgresTestResource.server().jdbcUrl("pgfleet"), "pgfleet", "pgfleet-test-password")) {
+            c.createStatement().executeUpdate("INSERT INTO stats_1m SELECT bucket, fleet, kind, node_id, database, username, "
+                    + "application_name, 'other-replica', counters, query_latency_us, xact_latency_us, wait_latency_us FROM stats_1m "
+                    + "WHERE fleet = '" + fleet + "'");
+        }
+        rollupWriter.rollUpHours(System.currentTimeMillis());
+        rollupWriter.rollUpHours(System.currentTimeMillis()); // once only
+        String range = "from=" + hour + "&to=" + (hour + 3_600_000) + "&step=1h";
+        JsonPath minutes = query(fleet, range + "&source=1m");
+        JsonPath hours = query(fleet, range + "&source=1h");
+        assertThat(hours.getString("source")).isEqualTo("rollup-1h");
+        assertThat(total(minutes, "series[0]", "xact_count")).isEqualTo(2 * 25);
+        assertThat(total(hours, "series[0]", "xact_count")).isEqualTo(2 * 25);
+        assertThat(hours.getLong("series[0].total.latencyUs.query.p99")).isEqualTo(minutes.getLong("series[0].total.latencyUs.query.p99"));
+        problem("/api/v1/stats/" + fleet + "?from=" + hour + "&step=10s", 400, "whole number of minutes");
+    }
+
     private static long rows(String fleet, long minute) {
         try (Connection c = DriverManager.getConnection(PostgresTestResource.server().jdbcUrl("pgfleet"), "pgfleet", "pgfleet-test-password");
              PreparedStatement s = c.prepareStatement("SELECT count(*) FROM stats_1m WHERE fleet = ? AND bucket = ?")) {
