@@ -124,6 +124,9 @@ public final class FleetStatsBench {
             log("reporting; warm-up " + warmupSeconds + " s");
             Thread.sleep(warmupSeconds * 1000L);
 
+            long liveBefore = liveHeapBytes(controlPlane.pid());
+            long stepsBefore = System.currentTimeMillis() / INTERVAL_MS;
+            Thread.sleep(2000);
             Histogram queryMicros = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
             HttpClient http = HttpClient.newHttpClient();
             String token = controlPlane.settings().adminToken();
@@ -157,6 +160,13 @@ public final class FleetStatsBench {
             Duration cpu = controlPlane.cpuTime().minus(cpuBefore);
             long reports = sent.get() - sentBefore;
             String rss = status(controlPlane.pid(), "VmRSS");
+            long liveAfter = liveHeapBytes(controlPlane.pid());
+            long steps = System.currentTimeMillis() / INTERVAL_MS - stepsBefore;
+            String memory = String.format("live heap (after a full GC, `jcmd GC.class_histogram`): %.0f MB after the warm-up, "
+                            + "%.0f MB at the end, %d steps (10 s) later: %.2f MB per step; linearly for an hour of steps (360): %.0f MB "
+                            + "(an overestimate: node histograms are dropped after 15 minutes)",
+                    liveBefore / 1e6, liveAfter / 1e6, steps, (liveAfter - liveBefore) / 1e6 / steps,
+                    liveBefore / 1e6 + (liveAfter - liveBefore) / 1e6 / steps * (360 - warmupSeconds / 10));
             JsonNode pools = api.get("/api/v1/stats/" + FLEET + "/pools").expectSuccess().json();
             int up = 0;
             for (JsonNode n : pools.path("nodes")) {
@@ -165,7 +175,7 @@ public final class FleetStatsBench {
             String metrics = http.send(HttpRequest.newBuilder(URI.create(controlPlane.baseUrl() + "/q/metrics")).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             String results = report(queryMicros, queries, cpu, Duration.ofNanos(wallNanos), reports, up, rss, last,
-                    metricLine(metrics, "pgfleet_fleet_reports_dropped"), heapUsed(metrics));
+                    metricLine(metrics, "pgfleet_fleet_reports_dropped"), memory);
             System.out.println();
             System.out.println(results);
             if (failedStreams.get() > 0) {
@@ -311,7 +321,7 @@ public final class FleetStatsBench {
     // ---------------------------------------------------------------- the report
 
     private String report(Histogram h, int queries, Duration cpu, Duration wall, long reports, int up, String rss, JsonNode last,
-                          String dropped, String heap) {
+                          String dropped, String memory) {
         double cores = cpu.toMillis() / (double) wall.toMillis();
         long p99 = h.getValueAtPercentile(99);
         StringBuilder out = new StringBuilder();
@@ -338,7 +348,7 @@ public final class FleetStatsBench {
                 .append(" | ").append(ms(h.getMaxValue()))
                 .append(" | ").append(cores < 1 && p99 < 50_000 ? "yes" : "**no**").append(" |\n\n");
         JsonNode total = last == null ? null : last.path("series").path(0).path("total");
-        out.append("At the end: ").append(up).append(" nodes up; control-plane RSS ").append(rss).append(", heap used ").append(heap)
+        out.append("At the end: ").append(up).append(" nodes up; control-plane RSS ").append(rss).append("; ").append(memory)
                 .append("; reports dropped by the stats thread: ").append(dropped).append(". ");
         if (total != null) {
             out.append(String.format("The last answer: %.0f transactions/s fleet-wide, query p99 %d µs (merged histograms). ",
@@ -356,6 +366,22 @@ public final class FleetStatsBench {
             }
         }
         return "?";
+    }
+
+    /** Live objects of the JVM {@code pid}: {@code jcmd GC.class_histogram} runs a full GC first. */
+    private static long liveHeapBytes(long pid) throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        for (String line : out.split("\n")) {
+            String t = line.strip();
+            if (t.startsWith("Total")) {
+                String[] f = t.split("\\s+");
+                return Long.parseLong(f[2]);
+            }
+        }
+        throw new IllegalStateException("jcmd GC.class_histogram gave no total: " + out.lines().limit(3).toList());
     }
 
     private static String heapUsed(String metrics) {

@@ -62,6 +62,14 @@ final class Accumulator {
         return histograms[i];
     }
 
+    /** Histogram {@code i}, created empty when missing (to add encoded ones into). */
+    Histogram liveHistogram(int i) {
+        if (histograms[i] == null) {
+            histograms[i] = new Histogram(Cell.DIGITS);
+        }
+        return histograms[i];
+    }
+
     /** Adds a sealed cell. */
     void add(Cell cell) {
         addCounters(cell.counters);
@@ -69,7 +77,7 @@ final class Accumulator {
         for (int i = 0; i < histograms.length; i++) {
             byte[] bytes = cell.compressed(i);
             if (bytes != null) {
-                addHistogram(i, Cell.decode(bytes));
+                Cell.addEncoded(bytes, liveHistogram(i));
             }
         }
     }
@@ -82,7 +90,7 @@ final class Accumulator {
             for (int i = 0; i < histograms.length && i < row.histograms().length; i++) {
                 byte[] bytes = row.histograms()[i];
                 if (bytes != null && bytes.length > 0) {
-                    addHistogram(i, Cell.decode(bytes));
+                    Cell.addEncoded(bytes, liveHistogram(i));
                 }
             }
         }

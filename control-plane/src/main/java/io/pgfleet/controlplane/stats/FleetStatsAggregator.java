@@ -132,12 +132,7 @@ public class FleetStatsAggregator {
 
     /** Adds one report at receive time {@code nowMs}. Package-private for unit tests (call on one thread). */
     void ingest(String fleet, StatsReport report, long nowMs) {
-        // Decoding is the expensive part and needs no monitor.
         List<PoolStats> pools = report.getPoolsList();
-        Histogram[][] histograms = new Histogram[pools.size()][];
-        for (int i = 0; i < pools.size(); i++) {
-            histograms[i] = Histograms.of(pools.get(i));
-        }
         StatsSchema.Shape poolShape = StatsSchema.POOL;
         StatsSchema.Shape nodeShape = StatsSchema.NODE;
         StatsSchema.Shape serviceShape = StatsSchema.SERVICE;
@@ -201,9 +196,11 @@ public class FleetStatsAggregator {
                 poolCell.addCounters(deltas);
                 nodeCell.addCounters(deltas);
                 add(cumulative.get(key), deltas);
-                for (int h = 0; h < histograms[i].length; h++) {
-                    poolCell.addHistogram(h, histograms[i][h]);
-                    nodeCell.addHistogram(h, histograms[i][h]);
+                for (int h = 0; h < poolShape.histogramCount(); h++) {
+                    com.google.protobuf.ByteString bytes = poolShape.histogram(pool, h);
+                    if (!bytes.isEmpty()) {
+                        Cell.addEncoded(bytes.toByteArray(), poolCell.liveHistogram(h), nodeCell.liveHistogram(h));
+                    }
                 }
             }
             state.poolGauges = poolGauges;

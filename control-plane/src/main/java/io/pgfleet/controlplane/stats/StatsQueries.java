@@ -144,12 +144,7 @@ public class StatsQueries {
         point.addCounters(cell.counters);
         point.addNodeCounters(cell.nodeCounters);
         for (int i = 0; i < StatsSchema.POOL.histogramCount() && cell.hasHistograms(); i++) {
-            byte[] bytes = cell.compressed(i);
-            if (bytes != null) {
-                Histogram h = Cell.decode(bytes);
-                total.addHistogram(i, h);
-                point.addHistogram(i, h);
-            }
+            Cell.addEncoded(cell.compressed(i), total.liveHistogram(i), point.liveHistogram(i));
         }
     }
 
@@ -160,12 +155,7 @@ public class StatsQueries {
         point.addNodeCounters(row.nodeCounters());
         if (row.histograms() != null) {
             for (int i = 0; i < row.histograms().length; i++) {
-                byte[] bytes = row.histograms()[i];
-                if (bytes != null && bytes.length > 0) {
-                    Histogram h = Cell.decode(bytes);
-                    total.addHistogram(i, h);
-                    point.addHistogram(i, h);
-                }
+                Cell.addEncoded(row.histograms()[i], total.liveHistogram(i), point.liveHistogram(i));
             }
         }
     }

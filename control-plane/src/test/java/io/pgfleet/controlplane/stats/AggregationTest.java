@@ -54,4 +54,29 @@ class AggregationTest {
         assertThat(p99).isNotEqualTo(averageOfP99s);
         assertThat(fleet.histogram(0).getTotalCount()).isEqualTo(1100);
     }
+
+    @Test
+    void addingAnEncodedHistogramGivesWhatDecodingAndAddingGives() {
+        java.util.Random random = new java.util.Random(7);
+        for (int round = 0; round < 50; round++) {
+            Histogram source = new Histogram(2);
+            int samples = random.nextInt(5000);
+            for (int i = 0; i < samples; i++) {
+                source.recordValueWithCount(1 + (long) Math.abs(random.nextGaussian() * Math.pow(10, 1 + random.nextInt(8))),
+                        1 + random.nextInt(3));
+            }
+            byte[] bytes = Cell.encode(source);
+            Histogram expected = new Histogram(2);
+            Histogram actual = new Histogram(2);
+            Histogram second = new Histogram(2);
+            if (bytes != null) {
+                expected.add(Cell.decode(bytes));
+                Cell.addEncoded(bytes, actual, second);
+            }
+            assertThat(actual).isEqualTo(expected);
+            assertThat(second).isEqualTo(expected);
+            assertThat(actual.getTotalCount()).isEqualTo(source.getTotalCount());
+            assertThat(actual.getValueAtPercentile(99)).isEqualTo(source.getValueAtPercentile(99));
+        }
+    }
 }
