@@ -163,10 +163,8 @@ public final class FleetStatsBench {
             long liveAfter = liveHeapBytes(controlPlane.pid());
             long steps = System.currentTimeMillis() / INTERVAL_MS - stepsBefore;
             String memory = String.format("live heap (after a full GC, `jcmd GC.class_histogram`): %.0f MB after the warm-up, "
-                            + "%.0f MB at the end, %d steps (10 s) later: %.2f MB per step; linearly for an hour of steps (360): %.0f MB "
-                            + "(an overestimate: node histograms are dropped after 15 minutes)",
-                    liveBefore / 1e6, liveAfter / 1e6, steps, (liveAfter - liveBefore) / 1e6 / steps,
-                    liveBefore / 1e6 + (liveAfter - liveBefore) / 1e6 / steps * (360 - warmupSeconds / 10));
+                            + "%.0f MB at the end, %d steps (10 s) later: %.2f MB per step",
+                    liveBefore / 1e6, liveAfter / 1e6, steps, (liveAfter - liveBefore) / 1e6 / steps);
             JsonNode pools = api.get("/api/v1/stats/" + FLEET + "/pools").expectSuccess().json();
             int up = 0;
             for (JsonNode n : pools.path("nodes")) {

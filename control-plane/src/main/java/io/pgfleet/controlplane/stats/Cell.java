@@ -154,7 +154,19 @@ public final class Cell {
             return;
         }
         try {
-            DECODER.get().addInto(bytes, targets);
+            DECODER.get().addInto(ByteBuffer.wrap(bytes), targets);
+        } catch (DataFormatException | RuntimeException e) {
+            throw new IllegalArgumentException("not a compressed HdrHistogram: " + e.getMessage());
+        }
+    }
+
+    /** {@link #addEncoded(byte[], Histogram...)} straight from a report's bytes, without copying them. */
+    static void addEncoded(com.google.protobuf.ByteString bytes, Histogram... targets) {
+        if (bytes == null || bytes.isEmpty()) {
+            return;
+        }
+        try {
+            DECODER.get().addInto(bytes.asReadOnlyByteBuffer(), targets);
         } catch (DataFormatException | RuntimeException e) {
             throw new IllegalArgumentException("not a compressed HdrHistogram: " + e.getMessage());
         }
@@ -197,7 +209,7 @@ public final class Cell {
          * a run of zeros written as its negated length. Histograms other than the nodes'
          * (offset 0, lowest 1) take the general path.
          */
-        void addInto(byte[] bytes, Histogram[] targets) throws DataFormatException {
+        void addInto(ByteBuffer bytes, Histogram[] targets) throws DataFormatException {
             int n = inflate(bytes);
             ByteBuffer in = ByteBuffer.wrap(buffer, 0, n);
             in.getInt(); // cookie
@@ -219,8 +231,43 @@ public final class Cell {
             int subBucketHalfCountMagnitude = Math.max(subBucketCountMagnitude, 1) - 1;
             int subBucketHalfCount = 1 << subBucketHalfCountMagnitude;
             int end = 40 + payload;
-            int pos = 40;
+            // First pass: the highest value, so that each target grows once, not bucket by bucket.
+            long highest = -1;
             long index = 0;
+            for (int pos = 40; pos < end; ) {
+                long v = 0;
+                int shift = 0;
+                int b;
+                do {
+                    b = buffer[pos++];
+                    if (shift == 56) {
+                        v |= ((long) (b & 0xFF)) << 56;
+                        break;
+                    }
+                    v |= ((long) (b & 0x7F)) << shift;
+                    shift += 7;
+                } while ((b & 0x80) != 0);
+                long count = (v >>> 1) ^ -(v & 1);
+                if (count < 0) {
+                    index += -count;
+                } else {
+                    if (count > 0) {
+                        highest = index;
+                    }
+                    index++;
+                }
+            }
+            if (highest < 0) {
+                return;
+            }
+            long highestValue = valueAt(highest, subBucketHalfCountMagnitude, subBucketHalfCount);
+            for (Histogram t : targets) {
+                if (highestValue > t.getHighestTrackableValue()) {
+                    t.recordValueWithCount(highestValue, 0); // grows it; the same value is recorded below
+                }
+            }
+            int pos = 40;
+            index = 0;
             while (pos < end) {
                 // ZigZag LEB128, at most 9 bytes (the 9th carries 8 bits)
                 long v = 0;
@@ -241,13 +288,7 @@ public final class Cell {
                     continue;
                 }
                 if (count > 0) {
-                    long bucketIndex = (index >> subBucketHalfCountMagnitude) - 1;
-                    long subBucketIndex = (index & (subBucketHalfCount - 1)) + subBucketHalfCount;
-                    if (bucketIndex < 0) {
-                        subBucketIndex -= subBucketHalfCount;
-                        bucketIndex = 0;
-                    }
-                    long value = subBucketIndex << bucketIndex;
+                    long value = valueAt(index, subBucketHalfCountMagnitude, subBucketHalfCount);
                     for (Histogram t : targets) {
                         t.recordValueWithCount(value, count);
                     }
@@ -256,15 +297,30 @@ public final class Cell {
             }
         }
 
+        private static long valueAt(long index, int subBucketHalfCountMagnitude, int subBucketHalfCount) {
+            long bucketIndex = (index >> subBucketHalfCountMagnitude) - 1;
+            long subBucketIndex = (index & (subBucketHalfCount - 1)) + subBucketHalfCount;
+            if (bucketIndex < 0) {
+                subBucketIndex -= subBucketHalfCount;
+                bucketIndex = 0;
+            }
+            return subBucketIndex << bucketIndex;
+        }
+
         private int inflate(byte[] bytes) throws DataFormatException {
-            ByteBuffer in = ByteBuffer.wrap(bytes);
+            return inflate(ByteBuffer.wrap(bytes));
+        }
+
+        private int inflate(ByteBuffer in) throws DataFormatException {
+            in = in.slice();
             in.getInt(); // cookie; decodeFromByteBuffer checks the inner one
             int length = in.getInt();
-            if (length < 0 || length > bytes.length - 8) {
+            if (length < 0 || length > in.remaining()) {
                 throw new DataFormatException("bad length " + length);
             }
             inflater.reset();
-            inflater.setInput(bytes, 8, length);
+            in.limit(8 + length);
+            inflater.setInput(in);
             int n = 0;
             while (!inflater.finished()) {
                 if (n == buffer.length) {

@@ -199,7 +199,7 @@ public class FleetStatsAggregator {
                 for (int h = 0; h < poolShape.histogramCount(); h++) {
                     com.google.protobuf.ByteString bytes = poolShape.histogram(pool, h);
                     if (!bytes.isEmpty()) {
-                        Cell.addEncoded(bytes.toByteArray(), poolCell.liveHistogram(h), nodeCell.liveHistogram(h));
+                        Cell.addEncoded(bytes, poolCell.liveHistogram(h), nodeCell.liveHistogram(h));
                     }
                 }
             }

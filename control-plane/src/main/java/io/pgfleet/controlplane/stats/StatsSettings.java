@@ -17,7 +17,7 @@ public interface StatsSettings {
     Duration history();
 
     /** How long per-node histograms are kept in memory (node counters stay for the whole history). */
-    @WithDefault("15m")
+    @WithDefault("5m")
     Duration nodeHistogramHistory();
 
     /** Reports waiting for the stats thread; beyond this they are dropped (and counted). */

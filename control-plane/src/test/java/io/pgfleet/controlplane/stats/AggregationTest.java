@@ -69,10 +69,16 @@ class AggregationTest {
             Histogram expected = new Histogram(2);
             Histogram actual = new Histogram(2);
             Histogram second = new Histogram(2);
+            Histogram fromReport = new Histogram(2);
             if (bytes != null) {
                 expected.add(Cell.decode(bytes));
                 Cell.addEncoded(bytes, actual, second);
+                // as a report carries it: a ByteString inside a larger message
+                com.google.protobuf.ByteString inMessage = com.google.protobuf.ByteString.copyFrom(new byte[]{1, 2, 3})
+                        .concat(com.google.protobuf.ByteString.copyFrom(bytes));
+                Cell.addEncoded(inMessage.substring(3), fromReport);
             }
+            assertThat(fromReport).isEqualTo(expected);
             assertThat(actual).isEqualTo(expected);
             assertThat(second).isEqualTo(expected);
             assertThat(actual.getTotalCount()).isEqualTo(source.getTotalCount());
