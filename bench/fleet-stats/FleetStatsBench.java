@@ -124,9 +124,12 @@ public final class FleetStatsBench {
             log("reporting; warm-up " + warmupSeconds + " s");
             Thread.sleep(warmupSeconds * 1000L);
 
+            // The live heap is measured at the same point of a minute both times (15 s after the
+            // minute's rollup), and the forced full GC is given 10 s to settle before measuring.
+            awaitSecondOfMinute(15);
             long liveBefore = liveHeapBytes(controlPlane.pid());
             long stepsBefore = System.currentTimeMillis() / INTERVAL_MS;
-            Thread.sleep(2000);
+            Thread.sleep(10_000);
             Histogram queryMicros = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
             HttpClient http = HttpClient.newHttpClient();
             String token = controlPlane.settings().adminToken();
@@ -160,6 +163,7 @@ public final class FleetStatsBench {
             Duration cpu = controlPlane.cpuTime().minus(cpuBefore);
             long reports = sent.get() - sentBefore;
             String rss = status(controlPlane.pid(), "VmRSS");
+            awaitSecondOfMinute(15);
             long liveAfter = liveHeapBytes(controlPlane.pid());
             long steps = System.currentTimeMillis() / INTERVAL_MS - stepsBefore;
             String memory = String.format("live heap (after a full GC, `jcmd GC.class_histogram`): %.0f MB after the warm-up, "
@@ -364,6 +368,15 @@ public final class FleetStatsBench {
             }
         }
         return "?";
+    }
+
+    private static void awaitSecondOfMinute(int second) throws InterruptedException {
+        long now = System.currentTimeMillis();
+        long target = now - now % 60_000 + second * 1000L;
+        if (target <= now) {
+            target += 60_000;
+        }
+        Thread.sleep(target - now);
     }
 
     /** Live objects of the JVM {@code pid}: {@code jcmd GC.class_histogram} runs a full GC first. */

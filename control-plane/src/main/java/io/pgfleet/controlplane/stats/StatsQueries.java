@@ -238,9 +238,17 @@ public class StatsQueries {
                 Instant.ofEpochMilli(n.lastReportMs()), n.bootId(), n.configGeneration())).toList();
     }
 
+    /** Fleets seen to exist, and when (a dashboard polling every second need not ask PostgreSQL each time). */
+    private final Map<String, Long> knownFleets = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long KNOWN_FLEET_MS = 5_000;
+
     private void requireFleet(String fleet) {
         if (fleet == null || fleet.isBlank()) {
             throw new NotFoundException("fleet \"\" does not exist");
+        }
+        Long seen = knownFleets.get(fleet);
+        if (seen != null && System.currentTimeMillis() - seen < KNOWN_FLEET_MS) {
+            return;
         }
         try (Connection c = db.getConnection();
              PreparedStatement s = c.prepareStatement("SELECT 1 FROM desired_resource WHERE fleet = ? AND kind = 'fleet' AND name = ?")) {
@@ -248,8 +256,13 @@ public class StatsQueries {
             s.setString(2, fleet);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {
+                    knownFleets.remove(fleet);
                     throw new NotFoundException("fleet \"" + fleet + "\" does not exist");
                 }
+                if (knownFleets.size() > 10_000) {
+                    knownFleets.clear();
+                }
+                knownFleets.put(fleet, System.currentTimeMillis());
             }
         } catch (SQLException e) {
             throw new IllegalStateException("looking up fleet failed: " + e.getMessage(), e);
