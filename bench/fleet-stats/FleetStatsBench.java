@@ -68,7 +68,7 @@ public final class FleetStatsBench {
     private final int queryEveryMs = intSetting("BENCH_QUERY_EVERY_MS", 500);
     private final int channels = intSetting("BENCH_CHANNELS", 50);
     private final boolean writeDoc = !"0".equals(setting("BENCH_WRITE_DOC", "1"));
-    private final String cpJavaOptions = setting("BENCH_CP_JAVA_OPTS", "-Xms512m -Xmx1g");
+    private final String cpJavaOptions = setting("BENCH_CP_JAVA_OPTS", "-Xms512m -Xmx1g -XX:+UseZGC");
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failedStreams = new AtomicLong();
 
