@@ -143,6 +143,12 @@ public class ConfigDistributor {
         return sessions.containsKey(nodeId);
     }
 
+    /** The fleet of a node whose Sync stream this replica holds; null when it holds none. */
+    public String fleetOf(String nodeId) {
+        SyncSession session = sessions.get(nodeId);
+        return session == null ? null : session.fleet();
+    }
+
     void onChange(@Observes(during = TransactionPhase.AFTER_SUCCESS) ConfigChanged change) {
         announcedHere.add(change.revision());
         request(change.fleet());

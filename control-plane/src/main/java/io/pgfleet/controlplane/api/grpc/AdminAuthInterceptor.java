@@ -10,6 +10,7 @@ import io.pgfleet.controlplane.security.ApiTokens;
 import io.pgfleet.controlplane.security.Caller;
 import io.pgfleet.controlplane.security.GrpcCallers;
 import io.pgfleet.proto.v1.AdminServiceGrpc;
+import io.pgfleet.proto.v1.FleetStatsServiceGrpc;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,7 +18,7 @@ import jakarta.inject.Inject;
 import java.util.Optional;
 
 /**
- * Authenticates every AdminService call from its {@code authorization} metadata
+ * Authenticates every AdminService and FleetStatsService call from its {@code authorization} metadata
  * ({@code Bearer <token>}, the REST API's tokens) and puts the caller into the gRPC
  * {@link io.grpc.Context} ({@link GrpcCallers}). Missing or unknown tokens get
  * UNAUTHENTICATED. Any valid token may call; methods that change things call
@@ -35,7 +36,8 @@ public class AdminAuthInterceptor implements ServerInterceptor {
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        if (!AdminServiceGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) {
+        String service = call.getMethodDescriptor().getServiceName();
+        if (!AdminServiceGrpc.SERVICE_NAME.equals(service) && !FleetStatsServiceGrpc.SERVICE_NAME.equals(service)) {
             return next.startCall(call, headers);
         }
         Optional<Caller> caller = tokens.authenticateHeader(headers.get(AUTHORIZATION));

@@ -2,19 +2,25 @@ package io.pgfleet.controlplane.api.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.pgfleet.controlplane.nodes.NodeRegistry;
+import io.pgfleet.controlplane.stats.FleetStatsAggregator;
 import io.pgfleet.proto.v1.ReportReceipt;
 import io.pgfleet.proto.v1.StatsReport;
 import io.pgfleet.proto.v1.StatsServiceGrpc;
 import io.quarkus.grpc.GrpcService;
 import jakarta.inject.Inject;
 
-/** Receives the nodes' periodic stats reports. Only node-wide gauges are kept for now. */
+/**
+ * Receives the nodes' periodic stats reports: node-wide gauges go to the registry, the whole
+ * report to the fleet aggregation ({@link FleetStatsAggregator}).
+ */
 @GrpcService
 public class StatsGrpcService extends StatsServiceGrpc.StatsServiceImplBase {
     @Inject
     NodeRegistry registry;
     @Inject
     io.pgfleet.controlplane.nodes.ConfigDistributor distributor;
+    @Inject
+    FleetStatsAggregator aggregator;
 
     @Override
     public StreamObserver<StatsReport> report(StreamObserver<ReportReceipt> receipt) {
@@ -25,8 +31,10 @@ public class StatsGrpcService extends StatsServiceGrpc.StatsServiceImplBase {
             public void onNext(StatsReport report) {
                 // Only from nodes whose (authenticated) Sync stream this replica holds: anyone
                 // else could otherwise rewrite any node's numbers.
-                if (distributor.holds(report.getNodeId())) {
+                String fleet = distributor.fleetOf(report.getNodeId());
+                if (fleet != null && distributor.holds(report.getNodeId())) {
                     registry.stats(report.getNodeId(), report.getNode());
+                    aggregator.accept(fleet, report);
                     accepted++;
                 }
             }
