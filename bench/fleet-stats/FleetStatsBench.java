@@ -291,7 +291,7 @@ public final class FleetStatsBench {
         }
 
         synchronized void report() {
-            StatsReport.Builder b = StatsReport.newBuilder().setNodeId(id).setBootId(boot).setTimestampMs(System.currentTimeMillis())
+            StatsReport.Builder b = StatsReport.newBuilder().setNodeId(id).setBootId(boot).setToken(token).setTimestampMs(System.currentTimeMillis())
                     .setConfigGeneration(1);
             long clients = 0;
             for (int p = 0; p < poolCount; p++) {

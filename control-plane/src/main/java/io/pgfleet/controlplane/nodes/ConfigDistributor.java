@@ -149,6 +149,17 @@ public class ConfigDistributor {
         return session == null ? null : session.fleet();
     }
 
+    /**
+     * The fleet of a node whose Sync stream this replica holds and that joined with
+     * {@code token}; null otherwise. Stats reports are taken only from there: knowing a node's
+     * id is not enough to write its numbers.
+     */
+    public String fleetOfReporter(String nodeId, String token) {
+        SyncSession session = sessions.get(nodeId);
+        return session != null && session.joinedWithToken(io.pgfleet.controlplane.security.Sha256.hex(token))
+                ? session.fleet() : null;
+    }
+
     void onChange(@Observes(during = TransactionPhase.AFTER_SUCCESS) ConfigChanged change) {
         announcedHere.add(change.revision());
         request(change.fleet());

@@ -297,6 +297,48 @@ class NodeSyncTest {
     }
 
     @Test
+    void statsNeedTheTokenTheNodesSyncStreamJoinedWith() throws Exception {
+        String token = "stats-token-" + java.util.UUID.randomUUID();
+        put("/api/v1/fleets/statsfleet", "{\"bootstrapToken\": \"" + token + "\"}", 201);
+        try (FleetNode node = startNode(controlPlane, "stats-2", "statsfleet", token)) {
+            await(() -> node.agent().connected(), FEW_SECONDS, "stats-2 synced");
+            io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forAddress(controlPlane.getHost(), controlPlane.getPort())
+                    .usePlaintext().build();
+            try {
+                assertThat(sendReport(channel, "stats-2", "wrong-" + token)).as("the node's id with another token").isZero();
+                assertThat(sendReport(channel, "stats-2", "")).as("the node's id without a token").isZero();
+                assertThat(sendReport(channel, "stats-2", token)).as("the node's id with its token").isEqualTo(1);
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static long sendReport(io.grpc.ManagedChannel channel, String nodeId, String token) throws Exception {
+        java.util.concurrent.CompletableFuture<io.pgfleet.proto.v1.ReportReceipt> receipt = new java.util.concurrent.CompletableFuture<>();
+        io.grpc.stub.StreamObserver<io.pgfleet.proto.v1.StatsReport> reports = io.pgfleet.proto.v1.StatsServiceGrpc.newStub(channel)
+                .report(new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(io.pgfleet.proto.v1.ReportReceipt value) {
+                        receipt.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        receipt.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        reports.onNext(io.pgfleet.proto.v1.StatsReport.newBuilder().setNodeId(nodeId).setBootId("forged").setToken(token)
+                .setNode(io.pgfleet.proto.v1.NodeStats.newBuilder().setClientConnections(999)).build());
+        reports.onCompleted();
+        return receipt.get(5, TimeUnit.SECONDS).getReportsAccepted();
+    }
+
+    @Test
     void statsAreTakenOnlyFromNodesWhoseSyncStreamThisReplicaHolds() throws Exception {
         try (FleetNode node = startNode(controlPlane, "stats-1", "default")) {
             await(() -> node.agent().connected(), FEW_SECONDS, "stats-1 synced");

@@ -29,10 +29,10 @@ public class StatsGrpcService extends StatsServiceGrpc.StatsServiceImplBase {
 
             @Override
             public void onNext(StatsReport report) {
-                // Only from nodes whose (authenticated) Sync stream this replica holds: anyone
-                // else could otherwise rewrite any node's numbers.
-                String fleet = distributor.fleetOf(report.getNodeId());
-                if (fleet != null && distributor.holds(report.getNodeId())) {
+                // Only from nodes whose Sync stream this replica holds, with the token that
+                // stream authenticated with: anyone else could otherwise rewrite a node's numbers.
+                String fleet = distributor.fleetOfReporter(report.getNodeId(), report.getToken());
+                if (fleet != null) {
                     registry.stats(report.getNodeId(), report.getNode());
                     aggregator.accept(fleet, report);
                     accepted++;

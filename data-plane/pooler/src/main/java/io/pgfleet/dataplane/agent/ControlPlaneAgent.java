@@ -191,7 +191,8 @@ public final class ControlPlaneAgent implements AutoCloseable {
                 }
             });
         }
-        statsStream.onNext(reports.next(settings.identity().getNodeId(), settings.identity().getBootId()));
+        statsStream.onNext(reports.next(settings.identity().getNodeId(), settings.identity().getBootId()).toBuilder()
+                .setToken(settings.token()).build());
     }
 
     private void ended(int stream) {
