@@ -140,6 +140,8 @@ public final class Pooler implements AutoCloseable {
     }
 
     /** Runs once the admin console's SHUTDOWN has stopped the pooler: the program exits its process. */
+    private volatile boolean listening = true;
+
     public void onConsoleShutdown(Runnable action) {
         afterConsoleShutdown = action;
     }
@@ -153,6 +155,7 @@ public final class Pooler implements AutoCloseable {
     private java.util.concurrent.CompletableFuture<Void> shutdownFromConsole(NodeActions.Shutdown mode) {
         java.util.concurrent.CompletableFuture<Void> notAccepting = new java.util.concurrent.CompletableFuture<>();
         Thread.ofPlatform().name("pgfleet-console-shutdown").daemon().start(() -> {
+            listening = false;
             listener.close().syncUninterruptibly();
             notAccepting.complete(null);
             LOG.infof("admin console SHUTDOWN %s: no longer accepting clients", mode);
@@ -182,6 +185,11 @@ public final class Pooler implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** Whether the listener still takes new clients: false once any SHUTDOWN, drain or close began. */
+    public boolean listening() {
+        return listening && !closed.get();
     }
 
     /** Whether the pooler has stopped (close, drain or the console's SHUTDOWN). */

@@ -53,6 +53,8 @@ public class NodeProcess {
     private int port;
     /** Fleet mode: whether the Sync stream to the control plane is up; null standalone. */
     private BooleanSupplier controlPlaneConnected;
+    /** Whether the pooler's listener still takes clients (an admin-console SHUTDOWN closes it). */
+    private BooleanSupplier listening = () -> true;
     /** Fleet mode: the generation of the last applied push; null standalone. */
     private LongSupplier configGeneration;
 
@@ -74,6 +76,7 @@ public class NodeProcess {
             Pooler pooler = Pooler.start(loaded.settings().withEventLoopThreads(options.eventLoops()), config);
             counters = pooler.counters();
             pools = pooler.pools();
+            listening = pooler::listening;
             clients = pooler.clients();
             drain = pooler::drain;
             port = pooler.port();
@@ -97,6 +100,7 @@ public class NodeProcess {
             config = node.config();
             counters = node.pooler().counters();
             pools = node.pooler().pools();
+            listening = node.pooler()::listening;
             clients = node.pooler().clients();
             drain = node::drain;
             // RELOAD stays the default (config comes from the control plane); SHUTDOWN ends the process
@@ -164,7 +168,7 @@ public class NodeProcess {
      * engine (e.g. a SHUTDOWN from the admin console) is draining it.
      */
     public boolean acceptingClients() {
-        return started && !stopping && !pools.draining();
+        return started && !stopping && !pools.draining() && listening.getAsBoolean();
     }
 
     /** The client port the pooler listens on; 0 before it started. */

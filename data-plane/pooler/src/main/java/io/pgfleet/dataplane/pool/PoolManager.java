@@ -63,9 +63,15 @@ public final class PoolManager {
         this.counters = counters;
     }
 
-    /** Who sees each latency as pools record it (the node's metrics); applies to pools made after the call. */
+    /** Who sees each latency as pools record it (the node's metrics): the pools there are and those made later. */
     public void latencyObservers(LatencyObserver.Factory factory) {
-        this.latencyObservers = factory;
+        lock.lock();
+        try {
+            this.latencyObservers = factory;
+            pools.values().forEach(p -> p.stats.observeWith(factory.forPool(p.key)));
+        } finally {
+            lock.unlock();
+        }
     }
 
     LatencyObserver.Factory latencyObservers() {

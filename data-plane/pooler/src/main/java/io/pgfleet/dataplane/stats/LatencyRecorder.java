@@ -15,7 +15,8 @@ public final class LatencyRecorder {
     /** 2 significant digits: 1% resolution at every magnitude, a few KB per histogram. */
     public static final int SIGNIFICANT_DIGITS = 2;
 
-    private final Recorder recorder = new Recorder(SIGNIFICANT_DIGITS);
+    /** Not packed: a few KB more per histogram for fewer instructions per recorded value on the hot path. */
+    private final Recorder recorder = new Recorder(SIGNIFICANT_DIGITS, false);
     private Histogram recycled;
 
     public void record(long micros) {

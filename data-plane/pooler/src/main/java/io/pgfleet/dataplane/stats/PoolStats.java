@@ -26,10 +26,16 @@ public final class PoolStats {
     private final LatencyRecorder queryLatency = new LatencyRecorder();
     private final LatencyRecorder transactionLatency = new LatencyRecorder();
     private final LatencyRecorder waitLatency = new LatencyRecorder();
-    private final LatencyObserver observer;
+    /** Volatile: the node's metrics may start watching after the pool was made. */
+    private volatile LatencyObserver observer;
     private final ServiceCounters services = new ServiceCounters();
 
     public PoolStats(LatencyObserver observer) {
+        this.observer = observer;
+    }
+
+    /** From now on {@code observer} sees this pool's latencies. */
+    public void observeWith(LatencyObserver observer) {
         this.observer = observer;
     }
 

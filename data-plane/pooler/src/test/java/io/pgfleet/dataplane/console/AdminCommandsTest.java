@@ -321,6 +321,7 @@ class AdminCommandsTest {
                     .as("the listener is closed").isInstanceOf(SQLException.class);
             assertThat(selectOne(client)).as("a connected client keeps working").isEqualTo(1);
             assertThat(doomed.pooler().closed()).isFalse();
+            assertThat(doomed.pooler().listening()).as("what the node's readiness reads: out of rotation").isFalse();
             client.close();
             awaitClosed(doomed);
         } finally {

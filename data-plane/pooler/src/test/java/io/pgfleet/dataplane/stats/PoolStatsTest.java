@@ -124,6 +124,28 @@ class PoolStatsTest {
     }
 
     @Test
+    void anObserverSetAfterThePoolWasMadeSeesItsLatencies() throws Exception {
+        java.util.concurrent.atomic.AtomicLong queries = new java.util.concurrent.atomic.AtomicLong();
+        try (Connection client = connect("observed"); Statement st = client.createStatement()) {
+            st.execute("SELECT 1"); // the pool exists before anyone observes it
+            node.pooler().pools().latencyObservers(key -> new LatencyObserver() {
+                @Override
+                public void query(long micros) {
+                    queries.incrementAndGet();
+                }
+            });
+            try {
+                for (int i = 0; i < 3; i++) {
+                    st.execute("SELECT 1");
+                }
+                assertThat(queries.get()).isEqualTo(3);
+            } finally {
+                node.pooler().pools().latencyObservers(LatencyObserver.Factory.NONE);
+            }
+        }
+    }
+
+    @Test
     void exactBytesOfSimpleQueries() throws Exception {
         try (Connection client = connect("bytes"); Statement st = client.createStatement()) {
             st.execute("SELECT 1");
