@@ -270,6 +270,37 @@ class FleetStatsApiTest {
         problem("/api/v1/stats/stats-auth?source=memory&from=0&step=1s", 400, "points");
     }
 
+    @Test
+    void aRangeWithTooManySeriesTimesStepsIsRefusedNotAnswered() throws Exception {
+        String fleet = "stats-points";
+        createFleet(fleet);
+        // 60 nodes over 40 steps of 1 s: 40 steps (fine) but 2400 points by node, past the
+        // profile's max-points of 2000.
+        long first = (System.currentTimeMillis() / 1000 - 60) * 1000;
+        aggregator.onStatsThread(() -> {
+            for (int s = 0; s < 40; s++) {
+                for (int n = 0; n < 60; n++) {
+                    aggregator.ingest(fleet, Reports.report("points-" + n, "b", Reports.pool("db", "u", s)
+                            .setQueryLatencyUs(Reports.histogram(1000, 1)).build()), first + s * 1000L);
+                }
+            }
+        });
+        String range = "from=" + first + "&to=" + (first + 40_000) + "&step=1s&source=memory";
+        await(() -> aggregator.sealedUntilMs(fleet) >= first + 40_000, "the steps sealed");
+        problem("/api/v1/stats/" + fleet + "?" + range + "&by=node", 400, "points");
+        problem("/api/v1/stats/" + fleet + "?" + range + "&by=node", 400, "by=fleet");
+        JsonPath fleetWide = query(fleet, range);
+        assertThat(fleetWide.getList("series[0].points")).hasSize(40);
+        assertThat(total(fleetWide, "series[0]", "xact_count")).isEqualTo(60L * 39);
+        assertThat(fleetWide.getLong("series[0].points[1].stats.totals.xact_count")).isEqualTo(60);
+        assertThat(fleetWide.getLong("series[0].total.latencyUs.query.count")).isEqualTo(60L * 39);
+        // by=node over fewer steps: 60 × 30 = 1800 points, answered, each point in order
+        JsonPath byNode = query(fleet, "from=" + first + "&to=" + (first + 30_000) + "&step=1s&source=memory&by=node");
+        assertThat(byNode.getList("series")).hasSize(60);
+        assertThat(byNode.getList("series[0].points")).hasSize(30);
+        assertThat(byNode.getLong("series[0].points[29].stats.totals.xact_count")).isEqualTo(1);
+    }
+
     private static void problem(String path, int status, String detail) {
         TestTokens.given().get(path).then().statusCode(status).contentType(startsWith("application/problem+json"))
                 .body("status", equalTo(status)).body("detail", containsString(detail));
