@@ -66,7 +66,8 @@ public class ConfigDistributor {
      */
     public SyncSession open(Hello hello, String fleet, StreamObserver<ControlMessage> out) {
         String nodeId = hello.getIdentity().getNodeId();
-        SyncSession session = new SyncSession(nodeId, fleet, io.pgfleet.controlplane.security.Sha256.hex(hello.getToken()), out, hello.getHeldList(),
+        SyncSession session = new SyncSession(nodeId, fleet, io.pgfleet.controlplane.security.Sha256.hex(hello.getToken()),
+                hello.getIdentity().getBootId(), out, hello.getHeldList(),
                 hello.getAppliedGeneration());
         synchronized (lock(fleet)) {
             SyncSession previous = sessions.put(nodeId, session);
@@ -150,14 +151,16 @@ public class ConfigDistributor {
     }
 
     /**
-     * The fleet of a node whose Sync stream this replica holds and that joined with
-     * {@code token}; null otherwise. Stats reports are taken only from there: knowing a node's
-     * id is not enough to write its numbers.
+     * The fleet of a node whose Sync stream this replica holds, that joined with
+     * {@code token} and said hello with {@code bootId}; null otherwise. Stats reports are
+     * taken only from there: knowing a node's id is not enough to write its numbers, and a
+     * second process with the same node id (and the fleet's token) cannot interleave its
+     * reports with the held one's, each looking like a restart that adds its whole totals.
      */
-    public String fleetOfReporter(String nodeId, String token) {
+    public String fleetOfReporter(String nodeId, String token, String bootId) {
         SyncSession session = sessions.get(nodeId);
-        return session != null && session.joinedWithToken(io.pgfleet.controlplane.security.Sha256.hex(token))
-                ? session.fleet() : null;
+        return session != null && session.bootId().equals(bootId)
+                && session.joinedWithToken(io.pgfleet.controlplane.security.Sha256.hex(token)) ? session.fleet() : null;
     }
 
     void onChange(@Observes(during = TransactionPhase.AFTER_SUCCESS) ConfigChanged change) {

@@ -64,8 +64,14 @@ class FleetStatsApiTest {
                 .then().statusCode(org.hamcrest.Matchers.anyOf(equalTo(200), equalTo(201)));
     }
 
-    private StatsTestNode heldNode(String id, String fleet) throws InterruptedException {
-        StatsTestNode node = new StatsTestNode(controlPlane, id, fleet, true);
+    private StatsTestNode heldNode(String id, String fleet) throws Exception {
+        return heldNode(id, "b", fleet);
+    }
+
+    /** A node whose Sync stream (Hello with {@code boot}) the control plane holds. */
+    private StatsTestNode heldNode(String id, String boot, String fleet) throws Exception {
+        StatsTestNode node = new StatsTestNode(controlPlane, id, boot, fleet, true);
+        node.awaitSynced();
         await(() -> distributor.holds(id), "the control plane holds " + id);
         return node;
     }
@@ -83,7 +89,7 @@ class FleetStatsApiTest {
         String fleet = "stats-restart";
         createFleet(fleet);
         long start = System.currentTimeMillis();
-        try (StatsTestNode a = heldNode("restart-a", fleet); StatsTestNode b = heldNode("restart-b", fleet)) {
+        try (StatsTestNode a = heldNode("restart-a", "boot-1", fleet); StatsTestNode b = heldNode("restart-b", "boot-9", fleet)) {
             // a: baseline 1000 (since its boot, not in this replica's numbers), +100, +150;
             // then a restart (new boot id) counting from 0: 30, then +50.
             long[] aValues = {1000, 1100, 1250};
@@ -94,6 +100,7 @@ class FleetStatsApiTest {
             b.report(Reports.report("restart-b", "boot-9", Reports.pool("db", "u", 5000).setClWaiting(3).build()));
             Thread.sleep(300);
             b.report(Reports.report("restart-b", "boot-9", Reports.pool("db", "u", 5100).setClWaiting(3).build()));
+            a.restart("boot-2"); // a new process: a new Sync stream saying hello with its boot id
             a.report(Reports.report("restart-a", "boot-2", Reports.pool("db", "u", 30).setClWaiting(1).build()));
             Thread.sleep(300);
             a.report(Reports.report("restart-a", "boot-2", Reports.pool("db", "u", 80).setClWaiting(1).build()));
@@ -243,6 +250,30 @@ class FleetStatsApiTest {
             JsonPath r = query(fleet, "from=" + (start - 5000) + "&step=1s&by=node");
             assertThat(r.getList("series.key.node")).containsExactly("ghost-held");
             assertThat(total(r, "series[0]", "xact_count")).isEqualTo(10);
+            JsonPath pools = TestTokens.given().get("/api/v1/stats/" + fleet + "/pools").then().extract().jsonPath();
+            assertThat(pools.getInt("pools[0].gauges.cl_waiting")).isZero();
+        }
+    }
+
+    @Test
+    void aReportWithTheNodesTokenButAnotherBootIdThanItsHelloIsIgnored() throws Exception {
+        String fleet = "stats-twin";
+        createFleet(fleet);
+        long start = System.currentTimeMillis();
+        // Two processes with one node id and the fleet's token: the held Sync stream said hello
+        // with boot p1; the other process's reports (boot p2) would alternate with p1's, each
+        // one a "restart" adding its whole totals.
+        try (StatsTestNode held = heldNode("twin", "p1", fleet); StatsTestNode other = new StatsTestNode(controlPlane, "twin", "p2", fleet, false)) {
+            for (long v : new long[]{0, 10, 20}) {
+                held.report(Reports.report("twin", "p1", Reports.pool("db", "u", v).build()));
+                other.report(Reports.report("twin", "p2", Reports.pool("db", "u", 1000 + v).setClWaiting(99).build()));
+                Thread.sleep(300);
+            }
+            assertThat(other.finishReports()).as("accepted with the node's id and token but another boot id").isZero();
+            assertThat(held.finishReports()).isEqualTo(3);
+            await(() -> total(query(fleet, "from=" + (start - 5000) + "&step=1s"), "series[0]", "xact_count") == 20, "the held boot's deltas");
+            Thread.sleep(1500);
+            assertThat(total(query(fleet, "from=" + (start - 5000) + "&step=1s"), "series[0]", "xact_count")).isEqualTo(20);
             JsonPath pools = TestTokens.given().get("/api/v1/stats/" + fleet + "/pools").then().extract().jsonPath();
             assertThat(pools.getInt("pools[0].gauges.cl_waiting")).isZero();
         }
