@@ -44,6 +44,8 @@ public class ConfigDistributor {
     DesiredState desired;
     @Inject
     NodeRegistry registry;
+    @Inject
+    jakarta.enterprise.event.Event<SyncSessionEnded> sessionEnded;
 
     private final Map<String, SyncSession> sessions = new ConcurrentHashMap<>();
     /** Fleets with a round queued but not started. */
@@ -72,6 +74,7 @@ public class ConfigDistributor {
         synchronized (lock(fleet)) {
             SyncSession previous = sessions.put(nodeId, session);
             if (previous != null) {
+                ended(previous);
                 // The same node id on a new stream: the old stream is dead or a duplicate.
                 try {
                     previous.fail(Status.ALREADY_EXISTS.withDescription("superseded by a newer stream for node " + nodeId)
@@ -88,7 +91,9 @@ public class ConfigDistributor {
                 firstPush(session);
             } catch (RuntimeException e) {
                 // No half-open session: the node is told to retry and is not shown as connected.
-                sessions.remove(nodeId, session);
+                if (sessions.remove(nodeId, session)) {
+                    ended(session);
+                }
                 try {
                     registry.disconnected(nodeId);
                 } catch (RuntimeException ignored) {
@@ -114,9 +119,19 @@ public class ConfigDistributor {
         // Under the fleet's lock, so a reconnect of the same node cannot be undone by this.
         synchronized (lock(session.fleet())) {
             if (sessions.remove(session.nodeId(), session)) {
+                ended(session);
                 registry.disconnected(session.nodeId());
                 LOG.infof("node %s disconnected", session.nodeId());
             }
+        }
+    }
+
+    /** Tells the observers (the stats aggregation) that this replica no longer holds {@code session}. */
+    private void ended(SyncSession session) {
+        try {
+            sessionEnded.fire(new SyncSessionEnded(session.nodeId(), session.fleet(), session.bootId()));
+        } catch (RuntimeException e) {
+            LOG.warnf("node %s: telling that its session ended failed: %s", session.nodeId(), e.getMessage());
         }
     }
 
@@ -221,6 +236,7 @@ public class ConfigDistributor {
                     // with the old one get nothing more and must come back with the new one.
                     LOG.infof("node %s: the bootstrap token of fleet %s changed; ending its stream", session.nodeId(), fleet);
                     if (sessions.remove(session.nodeId(), session)) {
+                        ended(session);
                         registry.disconnected(session.nodeId());
                     }
                     session.fail(Status.UNAUTHENTICATED.withDescription("the bootstrap token of fleet " + fleet

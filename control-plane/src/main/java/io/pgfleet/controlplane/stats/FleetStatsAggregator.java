@@ -145,7 +145,13 @@ public class FleetStatsAggregator {
                 nodes.put(state.nodeId, state);
             }
             boolean reset = !baseline && !report.getBootId().equals(state.bootId);
-            if (reset) {
+            if (!baseline && state.sessionEnded && !reset) {
+                // The same boot is back after this replica's session for it ended: meanwhile it
+                // may have reported to another replica, which counted those deltas.
+                baseline = true;
+            }
+            state.sessionEnded = false;
+            if (reset || baseline) {
                 state.poolCounters.clear();
                 state.serviceCounters.clear();
                 state.nodeCounters = null;
@@ -228,6 +234,30 @@ public class FleetStatsAggregator {
             step.reports++;
         }
         announcements.forEach(Runnable::run);
+    }
+
+    /**
+     * This replica's Sync session for a node ended (closed, superseded, or its token
+     * changed): its next report is not compared with the previous one when it carries the
+     * same boot id (see {@link NodeState#sessionEnded}). The node's recorded steps stay. Goes
+     * through the stats thread's queue, after the reports taken before it; when the queue is
+     * full, set at once.
+     */
+    void sessionEnded(@jakarta.enterprise.event.Observes io.pgfleet.controlplane.nodes.SyncSessionEnded ended) {
+        Runnable mark = () -> markSessionEnded(ended.nodeId());
+        try {
+            worker.execute(mark);
+        } catch (RejectedExecutionException e) {
+            mark.run();
+        }
+    }
+
+    /** Package-private for unit tests. */
+    synchronized void markSessionEnded(String nodeId) {
+        NodeState state = nodes.get(nodeId);
+        if (state != null) {
+            state.sessionEnded = true;
+        }
     }
 
     private static void add(long[] into, long[] deltas) {

@@ -143,6 +143,43 @@ class FleetStatsApiTest {
     }
 
     @Test
+    void afterASessionBreakTheSameBootIsABaselineAndANewBootCountsFromZero() throws Exception {
+        String fleet = "stats-wander";
+        createFleet(fleet);
+        long start = System.currentTimeMillis();
+        try (StatsTestNode same = heldNode("wander-same", "w1", fleet); StatsTestNode fresh = heldNode("wander-new", "n1", fleet)) {
+            for (long v : new long[]{100, 200}) {
+                same.report(Reports.report("wander-same", "w1", Reports.pool("db", "u", v).build()));
+                fresh.report(Reports.report("wander-new", "n1", Reports.pool("db", "u", v).build()));
+                Thread.sleep(300);
+            }
+            // Both Sync streams end here. wander-same's process (boot w1) comes back after
+            // reporting to another replica, which counted 200 → 500; wander-new's comes back as
+            // a new process (boot n2) that counted 30 since it started.
+            same.restart("w1");
+            fresh.restart("n2");
+            same.report(Reports.report("wander-same", "w1", Reports.pool("db", "u", 500).build()));
+            fresh.report(Reports.report("wander-new", "n2", Reports.pool("db", "u", 30).build()));
+            Thread.sleep(300);
+            same.report(Reports.report("wander-same", "w1", Reports.pool("db", "u", 550).build()));
+            fresh.report(Reports.report("wander-new", "n2", Reports.pool("db", "u", 80).build()));
+
+            String range = "from=" + (start - 5000) + "&step=1s&by=node";
+            await(() -> {
+                JsonPath r = query(fleet, range);
+                return r.getList("series").size() == 2 && total(r, "series[0]", "xact_count") + total(r, "series[1]", "xact_count") >= 100 + 50 + 100 + 80;
+            }, "both nodes' deltas");
+            Thread.sleep(1500);
+            JsonPath byNode = query(fleet, range);
+            Map<String, Long> perNode = Map.of(
+                    byNode.getString("series[0].key.node"), total(byNode, "series[0]", "xact_count"),
+                    byNode.getString("series[1].key.node"), total(byNode, "series[1]", "xact_count"));
+            assertThat(perNode).as("same boot after the break: 100, then a baseline (500), then +50; new boot: 100, then 30 and +50 from 0")
+                    .containsEntry("wander-same", 150L).containsEntry("wander-new", 180L);
+        }
+    }
+
+    @Test
     void fleetPercentilesComeFromTheMergedHistogramsNotFromAveragedPercentiles() throws Exception {
         String fleet = "stats-histograms";
         createFleet(fleet);
