@@ -57,6 +57,8 @@ public class FleetStatsAggregator {
     private ThreadPoolExecutor worker;
     private java.util.concurrent.ScheduledExecutorService timer;
     private long reportsDropped;
+    /** Histograms of reports that could not be decoded (skipped; the rest of their report was taken). */
+    private long histogramsRejected;
 
     /** Told (on the stats thread) when a fleet's pool first shows up. */
     public interface NewPoolListener {
@@ -205,7 +207,15 @@ public class FleetStatsAggregator {
                 for (int h = 0; h < poolShape.histogramCount(); h++) {
                     com.google.protobuf.ByteString bytes = poolShape.histogram(pool, h);
                     if (!bytes.isEmpty()) {
-                        Cell.addEncoded(bytes, poolCell.liveHistogram(h), nodeCell.liveHistogram(h));
+                        try {
+                            Cell.addEncoded(bytes, poolCell.liveHistogram(h), nodeCell.liveHistogram(h));
+                        } catch (IllegalArgumentException e) {
+                            // Only this histogram is skipped: the rest of the report, and the node's
+                            // boot id and readings, still apply (else its next report would count again).
+                            histogramsRejected++;
+                            LOG.debugf("stats: node %s, pool %s/%s: histogram %s skipped: %s", state.nodeId, key.database(),
+                                    key.user(), poolShape.histogramName(h), e.getMessage());
+                        }
                     }
                 }
             }
@@ -489,6 +499,10 @@ public class FleetStatsAggregator {
 
     public synchronized long reportsDropped() {
         return reportsDropped;
+    }
+
+    public synchronized long histogramsRejected() {
+        return histogramsRejected;
     }
 
     /** One node's latest report, as this replica saw it. */

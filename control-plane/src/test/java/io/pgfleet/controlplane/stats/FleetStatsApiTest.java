@@ -180,6 +180,30 @@ class FleetStatsApiTest {
     }
 
     @Test
+    void aReportWithAGarbageHistogramStillAppliesItsBootAndCountersSoTheNextIsNotCountedTwice() throws Exception {
+        String fleet = "stats-garbage";
+        createFleet(fleet);
+        long start = System.currentTimeMillis();
+        long rejected = aggregator.histogramsRejected();
+        // Through the stats queue as the gRPC receiver submits them: a baseline (boot g1), then
+        // the first report of a new boot (g2, counting from 0) carrying bytes that are not a
+        // histogram, then the next report of g2.
+        aggregator.accept(fleet, Reports.report("garbage", "g1", Reports.pool("db", "u", 1000).build()));
+        aggregator.accept(fleet, Reports.report("garbage", "g2", Reports.pool("db", "u", 10)
+                .setQueryLatencyUs(com.google.protobuf.ByteString.copyFromUtf8("not a histogram at all")).setClWaiting(4).build()));
+        aggregator.accept(fleet, Reports.report("garbage", "g2", Reports.pool("db", "u", 20)
+                .setQueryLatencyUs(Reports.histogram(2000, 10)).setClWaiting(4).build()));
+        String range = "from=" + (start - 5000) + "&step=1s";
+        await(() -> total(query(fleet, range), "series[0]", "xact_count") >= 20, "the reports taken");
+        Thread.sleep(1500);
+        JsonPath r = query(fleet, range);
+        assertThat(total(r, "series[0]", "xact_count")).as("10 from 0 in the new boot, then +10; not 10 + 20").isEqualTo(20);
+        assertThat(r.getLong("series[0].total.latencyUs.query.count")).as("only the good histogram").isEqualTo(10);
+        assertThat(aggregator.latest(fleet).get(0).bootId()).isEqualTo("g2");
+        assertThat(aggregator.histogramsRejected()).isEqualTo(rejected + 1);
+    }
+
+    @Test
     void fleetPercentilesComeFromTheMergedHistogramsNotFromAveragedPercentiles() throws Exception {
         String fleet = "stats-histograms";
         createFleet(fleet);
