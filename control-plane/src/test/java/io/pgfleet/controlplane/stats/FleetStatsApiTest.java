@@ -452,8 +452,9 @@ class FleetStatsApiTest {
     void finishedHoursAreRolledUpOnceFromEveryReplicasMinuteRows() throws Exception {
         String fleet = "stats-hourly";
         createFleet(fleet);
-        // Two hours ago: older than the in-memory history, so only the rollups keep it.
-        long hour = (System.currentTimeMillis() / 3_600_000 - 2) * 3_600_000;
+        // Three hours ago: older than the in-memory history, so only the rollups keep it, and
+        // more than RollupWriter.HOUR_GRACE past its end.
+        long hour = (System.currentTimeMillis() / 3_600_000 - 3) * 3_600_000;
         aggregator.onStatsThread(() -> {
             for (int m = 0; m < 3; m++) {
                 for (int s = 0; s < 2; s++) {
