@@ -72,9 +72,17 @@ public class ConfigDistributor {
                 hello.getIdentity().getBootId(), out, hello.getHeldList(),
                 hello.getAppliedGeneration());
         synchronized (lock(fleet)) {
+            // Told before the new session can take reports, so that the stats aggregation sees
+            // the end of the old one before any report of the new one.
+            SyncSession before = sessions.get(nodeId);
+            if (before != null) {
+                ended(before);
+            }
             SyncSession previous = sessions.put(nodeId, session);
             if (previous != null) {
-                ended(previous);
+                if (previous != before) {
+                    ended(previous);
+                }
                 // The same node id on a new stream: the old stream is dead or a duplicate.
                 try {
                     previous.fail(Status.ALREADY_EXISTS.withDescription("superseded by a newer stream for node " + nodeId)
