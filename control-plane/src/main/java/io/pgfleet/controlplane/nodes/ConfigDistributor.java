@@ -44,6 +44,8 @@ public class ConfigDistributor {
     DesiredState desired;
     @Inject
     NodeRegistry registry;
+    @Inject
+    jakarta.enterprise.event.Event<SyncSessionEnded> sessionEnded;
 
     private final Map<String, SyncSession> sessions = new ConcurrentHashMap<>();
     /** Fleets with a round queued but not started. */
@@ -66,11 +68,21 @@ public class ConfigDistributor {
      */
     public SyncSession open(Hello hello, String fleet, StreamObserver<ControlMessage> out) {
         String nodeId = hello.getIdentity().getNodeId();
-        SyncSession session = new SyncSession(nodeId, fleet, io.pgfleet.controlplane.security.Sha256.hex(hello.getToken()), out, hello.getHeldList(),
+        SyncSession session = new SyncSession(nodeId, fleet, io.pgfleet.controlplane.security.Sha256.hex(hello.getToken()),
+                hello.getIdentity().getBootId(), out, hello.getHeldList(),
                 hello.getAppliedGeneration());
         synchronized (lock(fleet)) {
+            // Told before the new session can take reports, so that the stats aggregation sees
+            // the end of the old one before any report of the new one.
+            SyncSession before = sessions.get(nodeId);
+            if (before != null) {
+                ended(before);
+            }
             SyncSession previous = sessions.put(nodeId, session);
             if (previous != null) {
+                if (previous != before) {
+                    ended(previous);
+                }
                 // The same node id on a new stream: the old stream is dead or a duplicate.
                 try {
                     previous.fail(Status.ALREADY_EXISTS.withDescription("superseded by a newer stream for node " + nodeId)
@@ -87,7 +99,9 @@ public class ConfigDistributor {
                 firstPush(session);
             } catch (RuntimeException e) {
                 // No half-open session: the node is told to retry and is not shown as connected.
-                sessions.remove(nodeId, session);
+                if (sessions.remove(nodeId, session)) {
+                    ended(session);
+                }
                 try {
                     registry.disconnected(nodeId);
                 } catch (RuntimeException ignored) {
@@ -113,9 +127,19 @@ public class ConfigDistributor {
         // Under the fleet's lock, so a reconnect of the same node cannot be undone by this.
         synchronized (lock(session.fleet())) {
             if (sessions.remove(session.nodeId(), session)) {
+                ended(session);
                 registry.disconnected(session.nodeId());
                 LOG.infof("node %s disconnected", session.nodeId());
             }
+        }
+    }
+
+    /** Tells the observers (the stats aggregation) that this replica no longer holds {@code session}. */
+    private void ended(SyncSession session) {
+        try {
+            sessionEnded.fire(new SyncSessionEnded(session.nodeId(), session.fleet(), session.bootId()));
+        } catch (RuntimeException e) {
+            LOG.warnf("node %s: telling that its session ended failed: %s", session.nodeId(), e.getMessage());
         }
     }
 
@@ -150,14 +174,16 @@ public class ConfigDistributor {
     }
 
     /**
-     * The fleet of a node whose Sync stream this replica holds and that joined with
-     * {@code token}; null otherwise. Stats reports are taken only from there: knowing a node's
-     * id is not enough to write its numbers.
+     * The fleet of a node whose Sync stream this replica holds, that joined with
+     * {@code token} and said hello with {@code bootId}; null otherwise. Stats reports are
+     * taken only from there: knowing a node's id is not enough to write its numbers, and a
+     * second process with the same node id (and the fleet's token) cannot interleave its
+     * reports with the held one's, each looking like a restart that adds its whole totals.
      */
-    public String fleetOfReporter(String nodeId, String token) {
+    public String fleetOfReporter(String nodeId, String token, String bootId) {
         SyncSession session = sessions.get(nodeId);
-        return session != null && session.joinedWithToken(io.pgfleet.controlplane.security.Sha256.hex(token))
-                ? session.fleet() : null;
+        return session != null && session.bootId().equals(bootId)
+                && session.joinedWithToken(io.pgfleet.controlplane.security.Sha256.hex(token)) ? session.fleet() : null;
     }
 
     void onChange(@Observes(during = TransactionPhase.AFTER_SUCCESS) ConfigChanged change) {
@@ -218,6 +244,7 @@ public class ConfigDistributor {
                     // with the old one get nothing more and must come back with the new one.
                     LOG.infof("node %s: the bootstrap token of fleet %s changed; ending its stream", session.nodeId(), fleet);
                     if (sessions.remove(session.nodeId(), session)) {
+                        ended(session);
                         registry.disconnected(session.nodeId());
                     }
                     session.fail(Status.UNAUTHENTICATED.withDescription("the bootstrap token of fleet " + fleet

@@ -28,6 +28,8 @@ public final class SyncSession {
     private final String fleet;
     /** SHA-256 (hex) of the bootstrap token the node joined with; rounds compare it with the fleet's current one. */
     private final String tokenSha256;
+    /** The boot id of the Hello: stats reports are taken only with this one. */
+    private final String bootId;
     private final StreamObserver<ControlMessage> out;
     private final Map<ResourceKey, Long> held = new HashMap<>();
     /** Generation of the newest push sent; starts at what the node says it applied, so pushes never go back. */
@@ -38,9 +40,10 @@ public final class SyncSession {
     /** Refused revisions the desired state still holds, as of the last plan. */
     private Set<String> stillRefused = Set.of();
 
-    SyncSession(String nodeId, String fleet, String tokenSha256, StreamObserver<ControlMessage> out,
+    SyncSession(String nodeId, String fleet, String tokenSha256, String bootId, StreamObserver<ControlMessage> out,
                 Iterable<HeldResource> initiallyHeld, long appliedGeneration) {
         this.nodeId = nodeId;
+        this.bootId = bootId;
         this.fleet = fleet;
         this.tokenSha256 = tokenSha256;
         this.out = out;
@@ -54,6 +57,11 @@ public final class SyncSession {
 
     String fleet() {
         return fleet;
+    }
+
+    /** The boot id the node said hello with. */
+    public String bootId() {
+        return bootId;
     }
 
     /** Whether the node joined with the token whose SHA-256 is {@code expected} (constant time). */

@@ -57,6 +57,8 @@ public class FleetStatsAggregator {
     private ThreadPoolExecutor worker;
     private java.util.concurrent.ScheduledExecutorService timer;
     private long reportsDropped;
+    /** Histograms of reports that could not be decoded (skipped; the rest of their report was taken). */
+    private long histogramsRejected;
 
     /** Told (on the stats thread) when a fleet's pool first shows up. */
     public interface NewPoolListener {
@@ -145,7 +147,13 @@ public class FleetStatsAggregator {
                 nodes.put(state.nodeId, state);
             }
             boolean reset = !baseline && !report.getBootId().equals(state.bootId);
-            if (reset) {
+            if (!baseline && state.sessionEnded && !reset) {
+                // The same boot is back after this replica's session for it ended: meanwhile it
+                // may have reported to another replica, which counted those deltas.
+                baseline = true;
+            }
+            state.sessionEnded = false;
+            if (reset || baseline) {
                 state.poolCounters.clear();
                 state.serviceCounters.clear();
                 state.nodeCounters = null;
@@ -199,7 +207,15 @@ public class FleetStatsAggregator {
                 for (int h = 0; h < poolShape.histogramCount(); h++) {
                     com.google.protobuf.ByteString bytes = poolShape.histogram(pool, h);
                     if (!bytes.isEmpty()) {
-                        Cell.addEncoded(bytes, poolCell.liveHistogram(h), nodeCell.liveHistogram(h));
+                        try {
+                            Cell.addEncoded(bytes, poolCell.liveHistogram(h), nodeCell.liveHistogram(h));
+                        } catch (IllegalArgumentException e) {
+                            // Only this histogram is skipped: the rest of the report, and the node's
+                            // boot id and readings, still apply (else its next report would count again).
+                            histogramsRejected++;
+                            LOG.debugf("stats: node %s, pool %s/%s: histogram %s skipped: %s", state.nodeId, key.database(),
+                                    key.user(), poolShape.histogramName(h), e.getMessage());
+                        }
                     }
                 }
             }
@@ -228,6 +244,30 @@ public class FleetStatsAggregator {
             step.reports++;
         }
         announcements.forEach(Runnable::run);
+    }
+
+    /**
+     * This replica's Sync session for a node ended (closed, superseded, or its token
+     * changed): its next report is not compared with the previous one when it carries the
+     * same boot id (see {@link NodeState#sessionEnded}). The node's recorded steps stay. Goes
+     * through the stats thread's queue, after the reports taken before it; when the queue is
+     * full, set at once.
+     */
+    void sessionEnded(@jakarta.enterprise.event.Observes io.pgfleet.controlplane.nodes.SyncSessionEnded ended) {
+        Runnable mark = () -> markSessionEnded(ended.nodeId());
+        try {
+            worker.execute(mark);
+        } catch (RejectedExecutionException e) {
+            mark.run();
+        }
+    }
+
+    /** Package-private for unit tests. */
+    synchronized void markSessionEnded(String nodeId) {
+        NodeState state = nodes.get(nodeId);
+        if (state != null) {
+            state.sessionEnded = true;
+        }
     }
 
     private static void add(long[] into, long[] deltas) {
@@ -459,6 +499,10 @@ public class FleetStatsAggregator {
 
     public synchronized long reportsDropped() {
         return reportsDropped;
+    }
+
+    public synchronized long histogramsRejected() {
+        return histogramsRejected;
     }
 
     /** One node's latest report, as this replica saw it. */

@@ -15,6 +15,13 @@ final class NodeState {
     /** Receive time (control-plane clock, ms) of the latest report. */
     long lastReportMs;
     long configGeneration;
+    /**
+     * This replica's Sync session for the node ended after its latest report: the node may
+     * have reported to another replica since. Its next report is a baseline when it carries
+     * {@link #bootId} (the same process came back: what it counted meanwhile was another
+     * replica's) and counts from 0 when it carries another boot id (a process started since).
+     */
+    boolean sessionEnded;
     long[] nodeCounters;
     long[] nodeGauges;
     Map<Keys.Pool, long[]> poolCounters = new HashMap<>();

@@ -101,19 +101,33 @@ public class RollupStore {
             throws SQLException {
         String sql = "SELECT bucket, node_id, database, username, application_name, counters::text" + histogramColumns()
                 + " FROM " + resolution.table + " WHERE fleet = ? AND kind = ? AND bucket >= ? AND bucket < ? ORDER BY bucket";
-        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, fleet);
-            s.setString(2, dimension.id());
-            s.setTimestamp(3, new Timestamp(fromMs));
-            s.setTimestamp(4, new Timestamp(toMs));
-            s.setFetchSize(2000);
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    rows.accept(row(rs, fleet, dimension));
+        try (Connection c = db.getConnection()) {
+            // pgjdbc honours the fetch size (a cursor) only outside autocommit; in autocommit it
+            // loads the whole result into memory first.
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                s.setString(1, fleet);
+                s.setString(2, dimension.id());
+                s.setTimestamp(3, new Timestamp(fromMs));
+                s.setTimestamp(4, new Timestamp(toMs));
+                s.setFetchSize(FETCH_SIZE);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        rows.accept(row(rs, fleet, dimension));
+                    }
+                }
+            } finally {
+                try {
+                    c.rollback(); // read only: nothing to keep
+                } finally {
+                    c.setAutoCommit(autoCommit);
                 }
             }
         }
     }
+
+    static final int FETCH_SIZE = 2000;
 
     /** The rows of every replica with a bucket in [fromMs, toMs), all dimensions and fleets (for the hourly rollup). */
     List<RollupRow> readAll(Resolution resolution, long fromMs, long toMs, Connection c) throws SQLException {

@@ -32,8 +32,17 @@ public class RollupWriter {
     private static final Logger LOG = Logger.getLogger(RollupWriter.class);
     static final long MINUTE = 60_000;
     static final long HOUR = 3_600_000;
-    /** An hour is rolled up this long after it ended, so that late minute rows are in. */
-    static final long HOUR_GRACE = 3 * MINUTE;
+    /**
+     * How long a finished minute that could not be written (PostgreSQL unavailable) is
+     * retried, counted from the minute's start; older ones are dropped (and logged).
+     */
+    static final long MINUTE_RETRY = 60 * MINUTE;
+    /**
+     * An hour is rolled up (and marked done) this long after it ended. Longer than the minute
+     * retry: the hour's last minute may be written up to {@link #MINUTE_RETRY} after it
+     * started, and a minute row written after the hour's mark would never reach stats_1h.
+     */
+    static final long HOUR_GRACE = MINUTE_RETRY + 5 * MINUTE;
     private static final long RETENTION_EVERY = 10 * MINUTE;
 
     @Inject
@@ -45,7 +54,7 @@ public class RollupWriter {
     @Inject
     NodeRegistry registry;
 
-    /** Finished minutes not written yet (a failed write is retried; at most an hour's worth is kept). */
+    /** Finished minutes not written yet (a failed write is retried for {@link #MINUTE_RETRY}). */
     private final java.util.ArrayDeque<MinuteSums> unwritten = new java.util.ArrayDeque<>();
     private ScheduledExecutorService timer;
     private long lastRetention;
@@ -71,8 +80,7 @@ public class RollupWriter {
 
     private void tick() {
         synchronized (this) {
-            while (unwritten.size() > 60) {
-                MinuteSums lost = unwritten.removeFirst();
+            for (MinuteSums lost : dropExpired(unwritten, settings.now())) {
                 LOG.warnf("stats rollup of fleet %s, minute %s not written: PostgreSQL unavailable", lost.fleet,
                         java.time.Instant.ofEpochMilli(lost.minuteMs));
             }
@@ -90,6 +98,22 @@ public class RollupWriter {
         } catch (SQLException | RuntimeException e) {
             LOG.warnf("stats rollup: %s (retrying)", e.getMessage());
         }
+    }
+
+    /**
+     * Removes and returns the minutes that started more than {@link #MINUTE_RETRY} before
+     * {@code nowMs}: by age, not by count (there is one entry per fleet and minute).
+     */
+    static List<MinuteSums> dropExpired(java.util.Collection<MinuteSums> unwritten, long nowMs) {
+        List<MinuteSums> lost = new ArrayList<>();
+        unwritten.removeIf(m -> {
+            boolean old = m.minuteMs < nowMs - MINUTE_RETRY;
+            if (old) {
+                lost.add(m);
+            }
+            return old;
+        });
+        return lost;
     }
 
     /** Writes every finished minute (of every fleet) the aggregator has summed. Public for tests. */
@@ -117,9 +141,13 @@ public class RollupWriter {
                     }
                 }
                 List<Long> hours = new ArrayList<>();
+                // Hours are rolled oldest first, and (HOUR_GRACE) no minute row of an hour comes
+                // after its mark: only the minute rows after the newest marked hour can be
+                // unrolled, so the scan starts there rather than at the whole of stats_1m.
                 try (PreparedStatement s = c.prepareStatement("""
                         SELECT DISTINCT date_trunc('hour', bucket) AS h FROM stats_1m
-                        WHERE bucket < ? AND date_trunc('hour', bucket) NOT IN (SELECT hour FROM stats_rollup_hour)
+                        WHERE bucket >= coalesce((SELECT max(hour) + interval '1 hour' FROM stats_rollup_hour), '-infinity')
+                          AND bucket < ? AND date_trunc('hour', bucket) NOT IN (SELECT hour FROM stats_rollup_hour)
                         ORDER BY h LIMIT 24""")) {
                     s.setTimestamp(1, new Timestamp(lastFinished + HOUR));
                     try (ResultSet rs = s.executeQuery()) {

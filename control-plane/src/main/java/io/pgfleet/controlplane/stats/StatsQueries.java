@@ -82,52 +82,41 @@ public class StatsQueries {
         to = Math.floorDiv(to + step - 1, step) * step;
         long windows = (to - from) / step;
         if (windows > settings.maxPoints()) {
-            throw new ValidationException("from, to and step make " + windows + " points; at most " + settings.maxPoints());
+            throw new ValidationException(tooManyPoints(windows + " steps", settings.maxPoints()));
         }
 
-        Map<SeriesKey, Accumulator> totals = new LinkedHashMap<>();
-        Map<SeriesKey, TreeMap<Long, Accumulator>> points = new LinkedHashMap<>();
-        long f = from;
-        long s = step;
+        // Steps (memory) and rows (rollups) arrive oldest first: each window of the answer is
+        // summarized as soon as the next one starts, so only one window's histograms are live
+        // (and each series' total). Points (series × windows) are counted as they appear.
+        Windows w = new Windows(by, from, step, settings.maxPoints());
         if (source.equals("memory")) {
             for (Step st : aggregator.sealedSteps(q.fleet(), from, to)) {
-                long window = f + Math.floorDiv(st.startMs - f, s) * s;
-                StepCells.forEach(st, by, (key, cell) -> {
-                    Accumulator total = totals.computeIfAbsent(key, k -> by.accumulator());
-                    Accumulator point = points.computeIfAbsent(key, k -> new TreeMap<>())
-                            .computeIfAbsent(window, w -> by.accumulator());
-                    addCell(total, point, cell);
-                });
+                long window = from + Math.floorDiv(st.startMs - from, step) * step;
+                StepCells.forEach(st, by, (key, cell) -> w.at(key, window, (total, point) -> addCell(total, point, cell)));
             }
         } else {
             RollupStore.Resolution res = source.equals("1m") ? RollupStore.Resolution.MINUTE : RollupStore.Resolution.HOUR;
+            long f = from;
+            long s = step;
             try {
                 rollups.read(res, q.fleet(), by, from, to, row -> {
                     long window = f + Math.floorDiv(row.bucketMs() - f, s) * s;
-                    SeriesKey key = SeriesKey.of(row);
-                    Accumulator point = points.computeIfAbsent(key, k -> new TreeMap<>()).computeIfAbsent(window, w -> by.accumulator());
-                    Accumulator total = totals.computeIfAbsent(key, k -> by.accumulator());
-                    addRow(total, point, row);
+                    w.at(SeriesKey.of(row), window, (total, point) -> addRow(total, point, row));
                 });
             } catch (SQLException e) {
                 throw new IllegalStateException("reading the stats rollups failed: " + e.getMessage(), e);
             }
         }
+        w.closeWindow();
+        Map<SeriesKey, Accumulator> totals = w.totals;
         if (by == Dimension.FLEET && totals.isEmpty()) {
             totals.put(SeriesKey.FLEET, by.accumulator());
         }
         double rangeSeconds = (to - from) / 1000.0;
-        double stepSeconds = step / 1000.0;
         List<StatsResult.Series> series = new ArrayList<>();
         totals.forEach((key, total) -> {
-            List<StatsResult.Point> pts = new ArrayList<>();
-            TreeMap<Long, Accumulator> byWindow = points.getOrDefault(key, new TreeMap<>());
-            for (long w = f; w < f + windows * s; w += s) {
-                Accumulator a = byWindow.get(w);
-                if (a != null) {
-                    pts.add(new StatsResult.Point(Instant.ofEpochMilli(w), a.summary(stepSeconds, false)));
-                }
-            }
+            List<StatsResult.Point> pts = w.points.getOrDefault(key, new ArrayList<>());
+            pts.sort(java.util.Comparator.comparing(StatsResult.Point::start));
             series.add(new StatsResult.Series(key.view(by), total.summary(rangeSeconds, q.histograms()), pts));
         });
         series.sort(java.util.Comparator.comparing(x -> x.key().toString()));
@@ -136,6 +125,62 @@ public class StatsQueries {
         return new StatsResult.Range(q.fleet(), by.id(), Instant.ofEpochMilli(from), Instant.ofEpochMilli(to), step / 1000,
                 source.equals("memory") ? "memory" : "rollup-" + source, nodes.size() - stale, stale, series,
                 by == Dimension.NODE ? nodes : nodes.stream().filter(n -> n.status().equals("stale")).toList());
+    }
+
+    private static String tooManyPoints(String what, int max) {
+        return "from, to and step make " + what + "; at most " + max + " points (series × steps) per query: narrow it with a larger"
+                + " step, a shorter range, or by=fleet";
+    }
+
+    /**
+     * The windows of a range answer as its steps or rows arrive, oldest first: the open
+     * window's accumulators per series, the summarized points of the windows before it, and
+     * the per-series totals. Refuses ({@link ValidationException}) once the points (series ×
+     * windows) pass the limit.
+     */
+    private static final class Windows {
+        final Dimension by;
+        final double stepSeconds;
+        final int maxPoints;
+        final Map<SeriesKey, Accumulator> totals = new LinkedHashMap<>();
+        final Map<SeriesKey, List<StatsResult.Point>> points = new HashMap<>();
+        Map<SeriesKey, Accumulator> open = new HashMap<>();
+        long window = Long.MIN_VALUE;
+        long count;
+
+        Windows(Dimension by, long from, long step, int maxPoints) {
+            this.by = by;
+            this.stepSeconds = step / 1000.0;
+            this.maxPoints = maxPoints;
+        }
+
+        void at(SeriesKey key, long w, java.util.function.BiConsumer<Accumulator, Accumulator> add) {
+            if (w != window) {
+                closeWindow();
+                window = w;
+            }
+            Accumulator point = open.get(key);
+            if (point == null) {
+                if (++count > maxPoints) {
+                    throw new ValidationException(tooManyPoints("more than " + maxPoints + " points (" + totals.size()
+                            + "+ series so far)", maxPoints));
+                }
+                point = by.accumulator();
+                open.put(key, point);
+            }
+            add.accept(totals.computeIfAbsent(key, k -> by.accumulator()), point);
+        }
+
+        /** Summarizes the open window and lets its histograms go. */
+        void closeWindow() {
+            if (open.isEmpty()) {
+                return;
+            }
+            Instant t = Instant.ofEpochMilli(window);
+            open.forEach((key, a) -> points.computeIfAbsent(key, k -> new ArrayList<>())
+                    .add(new StatsResult.Point(t, a.summary(stepSeconds, false))));
+            open = new HashMap<>();
+        }
     }
 
     private static void addCell(Accumulator total, Accumulator point, Cell cell) {

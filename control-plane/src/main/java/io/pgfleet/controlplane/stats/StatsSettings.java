@@ -34,7 +34,12 @@ public interface StatsSettings {
     @WithDefault("90d")
     Duration retention1h();
 
-    /** Largest number of points (steps × series) one query may return. */
+    /**
+     * Largest number of points one range query may return: the steps of the range times the
+     * series that have data in them (one series for by=fleet; one per node, pool or service
+     * otherwise), counted as they are read. A query past it is refused (400) rather than
+     * answered; it also bounds the memory one query takes.
+     */
     @WithDefault("100000")
     int maxPoints();
 

@@ -300,21 +300,24 @@ class NodeSyncTest {
     void statsNeedTheTokenTheNodesSyncStreamJoinedWith() throws Exception {
         String token = "stats-token-" + java.util.UUID.randomUUID();
         put("/api/v1/fleets/statsfleet", "{\"bootstrapToken\": \"" + token + "\"}", 201);
-        try (FleetNode node = startNode(controlPlane, "stats-2", "statsfleet", token)) {
+        String boot = "stats-2-boot";
+        try (FleetNode node = startNode(controlPlane, "stats-2", "statsfleet", token, boot)) {
             await(() -> node.agent().connected(), FEW_SECONDS, "stats-2 synced");
             io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forAddress(controlPlane.getHost(), controlPlane.getPort())
                     .usePlaintext().build();
             try {
-                assertThat(sendReport(channel, "stats-2", "wrong-" + token)).as("the node's id with another token").isZero();
-                assertThat(sendReport(channel, "stats-2", "")).as("the node's id without a token").isZero();
-                assertThat(sendReport(channel, "stats-2", token)).as("the node's id with its token").isEqualTo(1);
+                assertThat(sendReport(channel, "stats-2", "wrong-" + token, boot)).as("the node's id with another token").isZero();
+                assertThat(sendReport(channel, "stats-2", "", boot)).as("the node's id without a token").isZero();
+                assertThat(sendReport(channel, "stats-2", token, "another-process"))
+                        .as("the node's id and token, but not the boot id its Sync stream said hello with").isZero();
+                assertThat(sendReport(channel, "stats-2", token, boot)).as("the node's id with its token and boot id").isEqualTo(1);
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
     }
 
-    private static long sendReport(io.grpc.ManagedChannel channel, String nodeId, String token) throws Exception {
+    private static long sendReport(io.grpc.ManagedChannel channel, String nodeId, String token, String bootId) throws Exception {
         java.util.concurrent.CompletableFuture<io.pgfleet.proto.v1.ReportReceipt> receipt = new java.util.concurrent.CompletableFuture<>();
         io.grpc.stub.StreamObserver<io.pgfleet.proto.v1.StatsReport> reports = io.pgfleet.proto.v1.StatsServiceGrpc.newStub(channel)
                 .report(new io.grpc.stub.StreamObserver<>() {
@@ -332,7 +335,7 @@ class NodeSyncTest {
                     public void onCompleted() {
                     }
                 });
-        reports.onNext(io.pgfleet.proto.v1.StatsReport.newBuilder().setNodeId(nodeId).setBootId("forged").setToken(token)
+        reports.onNext(io.pgfleet.proto.v1.StatsReport.newBuilder().setNodeId(nodeId).setBootId(bootId).setToken(token)
                 .setNode(io.pgfleet.proto.v1.NodeStats.newBuilder().setClientConnections(999)).build());
         reports.onCompleted();
         return receipt.get(5, TimeUnit.SECONDS).getReportsAccepted();

@@ -54,7 +54,13 @@ final class NodeSyncTestSupport {
 
     /** A real node of {@code fleet} presenting {@code bootstrapToken} ("" for none). */
     static FleetNode startNode(URL controlPlane, String nodeId, String fleet, String bootstrapToken) throws InterruptedException {
-        NodeIdentity identity = NodeIdentity.newBuilder().setNodeId(nodeId).setBootId(UUID.randomUUID().toString())
+        return startNode(controlPlane, nodeId, fleet, bootstrapToken, UUID.randomUUID().toString());
+    }
+
+    /** A real node of {@code fleet} presenting {@code bootstrapToken}, with this boot id. */
+    static FleetNode startNode(URL controlPlane, String nodeId, String fleet, String bootstrapToken, String bootId)
+            throws InterruptedException {
+        NodeIdentity identity = NodeIdentity.newBuilder().setNodeId(nodeId).setBootId(bootId)
                 .setFleet(fleet).setBuild("test").putLabels("zone", "test-a").build();
         return FleetNode.start(PoolerSettings.defaults("127.0.0.1", 0),
                 new AgentSettings(controlPlane.getHost() + ":" + controlPlane.getPort(), true, identity, bootstrapToken,

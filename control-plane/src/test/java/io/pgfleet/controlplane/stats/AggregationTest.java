@@ -85,4 +85,23 @@ class AggregationTest {
             assertThat(actual.getValueAtPercentile(99)).isEqualTo(source.getValueAtPercentile(99));
         }
     }
+
+    @Test
+    void unwrittenMinutesAreDroppedByAgeNotByHowManyFleetsThereAre() {
+        long now = 10 * RollupWriter.HOUR;
+        java.util.ArrayDeque<MinuteSums> unwritten = new java.util.ArrayDeque<>();
+        MinuteSums old = new MinuteSums("f0", now - RollupWriter.MINUTE_RETRY - RollupWriter.MINUTE);
+        unwritten.add(old);
+        for (int f = 0; f < 200; f++) {
+            unwritten.add(new MinuteSums("f" + f, now - 2 * RollupWriter.MINUTE)); // one minute, 200 fleets
+        }
+        assertThat(RollupWriter.dropExpired(unwritten, now)).containsExactly(old);
+        assertThat(unwritten).hasSize(200);
+    }
+
+    @Test
+    void anHourIsRolledUpOnlyAfterItsLastMinuteCanNoLongerBeRetried() {
+        // The hour's last minute starts at HOUR - MINUTE and may be written until MINUTE_RETRY later.
+        assertThat(RollupWriter.HOUR_GRACE).isGreaterThan(RollupWriter.MINUTE_RETRY - RollupWriter.MINUTE);
+    }
 }

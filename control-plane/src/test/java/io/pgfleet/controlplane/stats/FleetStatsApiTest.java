@@ -64,8 +64,14 @@ class FleetStatsApiTest {
                 .then().statusCode(org.hamcrest.Matchers.anyOf(equalTo(200), equalTo(201)));
     }
 
-    private StatsTestNode heldNode(String id, String fleet) throws InterruptedException {
-        StatsTestNode node = new StatsTestNode(controlPlane, id, fleet, true);
+    private StatsTestNode heldNode(String id, String fleet) throws Exception {
+        return heldNode(id, "b", fleet);
+    }
+
+    /** A node whose Sync stream (Hello with {@code boot}) the control plane holds. */
+    private StatsTestNode heldNode(String id, String boot, String fleet) throws Exception {
+        StatsTestNode node = new StatsTestNode(controlPlane, id, boot, fleet, true);
+        node.awaitSynced();
         await(() -> distributor.holds(id), "the control plane holds " + id);
         return node;
     }
@@ -83,7 +89,7 @@ class FleetStatsApiTest {
         String fleet = "stats-restart";
         createFleet(fleet);
         long start = System.currentTimeMillis();
-        try (StatsTestNode a = heldNode("restart-a", fleet); StatsTestNode b = heldNode("restart-b", fleet)) {
+        try (StatsTestNode a = heldNode("restart-a", "boot-1", fleet); StatsTestNode b = heldNode("restart-b", "boot-9", fleet)) {
             // a: baseline 1000 (since its boot, not in this replica's numbers), +100, +150;
             // then a restart (new boot id) counting from 0: 30, then +50.
             long[] aValues = {1000, 1100, 1250};
@@ -94,6 +100,7 @@ class FleetStatsApiTest {
             b.report(Reports.report("restart-b", "boot-9", Reports.pool("db", "u", 5000).setClWaiting(3).build()));
             Thread.sleep(300);
             b.report(Reports.report("restart-b", "boot-9", Reports.pool("db", "u", 5100).setClWaiting(3).build()));
+            a.restart("boot-2"); // a new process: a new Sync stream saying hello with its boot id
             a.report(Reports.report("restart-a", "boot-2", Reports.pool("db", "u", 30).setClWaiting(1).build()));
             Thread.sleep(300);
             a.report(Reports.report("restart-a", "boot-2", Reports.pool("db", "u", 80).setClWaiting(1).build()));
@@ -133,6 +140,67 @@ class FleetStatsApiTest {
                     "pgfleet_fleet_cl_waiting{database=\"db\",fleet=\"stats-restart\",user=\"u\"} 4.0",
                     "pgfleet_fleet_nodes{fleet=\"stats-restart\",status=\"up\"} 2.0");
         }
+    }
+
+    @Test
+    void afterASessionBreakTheSameBootIsABaselineAndANewBootCountsFromZero() throws Exception {
+        String fleet = "stats-wander";
+        createFleet(fleet);
+        long start = System.currentTimeMillis();
+        try (StatsTestNode same = heldNode("wander-same", "w1", fleet); StatsTestNode fresh = heldNode("wander-new", "n1", fleet)) {
+            for (long v : new long[]{100, 200}) {
+                same.report(Reports.report("wander-same", "w1", Reports.pool("db", "u", v).build()));
+                fresh.report(Reports.report("wander-new", "n1", Reports.pool("db", "u", v).build()));
+                Thread.sleep(300);
+            }
+            // Both Sync streams end here. wander-same's process (boot w1) comes back after
+            // reporting to another replica, which counted 200 → 500; wander-new's comes back as
+            // a new process (boot n2) that counted 30 since it started.
+            same.restart("w1");
+            fresh.restart("n2");
+            same.report(Reports.report("wander-same", "w1", Reports.pool("db", "u", 500).build()));
+            fresh.report(Reports.report("wander-new", "n2", Reports.pool("db", "u", 30).build()));
+            Thread.sleep(300);
+            same.report(Reports.report("wander-same", "w1", Reports.pool("db", "u", 550).build()));
+            fresh.report(Reports.report("wander-new", "n2", Reports.pool("db", "u", 80).build()));
+
+            String range = "from=" + (start - 5000) + "&step=1s&by=node";
+            await(() -> {
+                JsonPath r = query(fleet, range);
+                return r.getList("series").size() == 2 && total(r, "series[0]", "xact_count") + total(r, "series[1]", "xact_count") >= 100 + 50 + 100 + 80;
+            }, "both nodes' deltas");
+            Thread.sleep(1500);
+            JsonPath byNode = query(fleet, range);
+            Map<String, Long> perNode = Map.of(
+                    byNode.getString("series[0].key.node"), total(byNode, "series[0]", "xact_count"),
+                    byNode.getString("series[1].key.node"), total(byNode, "series[1]", "xact_count"));
+            assertThat(perNode).as("same boot after the break: 100, then a baseline (500), then +50; new boot: 100, then 30 and +50 from 0")
+                    .containsEntry("wander-same", 150L).containsEntry("wander-new", 180L);
+        }
+    }
+
+    @Test
+    void aReportWithAGarbageHistogramStillAppliesItsBootAndCountersSoTheNextIsNotCountedTwice() throws Exception {
+        String fleet = "stats-garbage";
+        createFleet(fleet);
+        long start = System.currentTimeMillis();
+        long rejected = aggregator.histogramsRejected();
+        // Through the stats queue as the gRPC receiver submits them: a baseline (boot g1), then
+        // the first report of a new boot (g2, counting from 0) carrying bytes that are not a
+        // histogram, then the next report of g2.
+        aggregator.accept(fleet, Reports.report("garbage", "g1", Reports.pool("db", "u", 1000).build()));
+        aggregator.accept(fleet, Reports.report("garbage", "g2", Reports.pool("db", "u", 10)
+                .setQueryLatencyUs(com.google.protobuf.ByteString.copyFromUtf8("not a histogram at all")).setClWaiting(4).build()));
+        aggregator.accept(fleet, Reports.report("garbage", "g2", Reports.pool("db", "u", 20)
+                .setQueryLatencyUs(Reports.histogram(2000, 10)).setClWaiting(4).build()));
+        String range = "from=" + (start - 5000) + "&step=1s";
+        await(() -> total(query(fleet, range), "series[0]", "xact_count") >= 20, "the reports taken");
+        Thread.sleep(1500);
+        JsonPath r = query(fleet, range);
+        assertThat(total(r, "series[0]", "xact_count")).as("10 from 0 in the new boot, then +10; not 10 + 20").isEqualTo(20);
+        assertThat(r.getLong("series[0].total.latencyUs.query.count")).as("only the good histogram").isEqualTo(10);
+        assertThat(aggregator.latest(fleet).get(0).bootId()).isEqualTo("g2");
+        assertThat(aggregator.histogramsRejected()).isEqualTo(rejected + 1);
     }
 
     @Test
@@ -249,6 +317,30 @@ class FleetStatsApiTest {
     }
 
     @Test
+    void aReportWithTheNodesTokenButAnotherBootIdThanItsHelloIsIgnored() throws Exception {
+        String fleet = "stats-twin";
+        createFleet(fleet);
+        long start = System.currentTimeMillis();
+        // Two processes with one node id and the fleet's token: the held Sync stream said hello
+        // with boot p1; the other process's reports (boot p2) would alternate with p1's, each
+        // one a "restart" adding its whole totals.
+        try (StatsTestNode held = heldNode("twin", "p1", fleet); StatsTestNode other = new StatsTestNode(controlPlane, "twin", "p2", fleet, false)) {
+            for (long v : new long[]{0, 10, 20}) {
+                held.report(Reports.report("twin", "p1", Reports.pool("db", "u", v).build()));
+                other.report(Reports.report("twin", "p2", Reports.pool("db", "u", 1000 + v).setClWaiting(99).build()));
+                Thread.sleep(300);
+            }
+            assertThat(other.finishReports()).as("accepted with the node's id and token but another boot id").isZero();
+            assertThat(held.finishReports()).isEqualTo(3);
+            await(() -> total(query(fleet, "from=" + (start - 5000) + "&step=1s"), "series[0]", "xact_count") == 20, "the held boot's deltas");
+            Thread.sleep(1500);
+            assertThat(total(query(fleet, "from=" + (start - 5000) + "&step=1s"), "series[0]", "xact_count")).isEqualTo(20);
+            JsonPath pools = TestTokens.given().get("/api/v1/stats/" + fleet + "/pools").then().extract().jsonPath();
+            assertThat(pools.getInt("pools[0].gauges.cl_waiting")).isZero();
+        }
+    }
+
+    @Test
     void badQueriesAreProblemsAndOnlyTokensMayQuery() {
         createFleet("stats-auth");
         RestAssured.get("/api/v1/stats/stats-auth").then().statusCode(401).contentType(startsWith("application/problem+json"));
@@ -268,6 +360,37 @@ class FleetStatsApiTest {
         problem("/api/v1/stats/stats-auth?by=planet", 400, "by must be one of");
         problem("/api/v1/stats/stats-auth?from=yesterday", 400, "from must be an ISO-8601 instant");
         problem("/api/v1/stats/stats-auth?source=memory&from=0&step=1s", 400, "points");
+    }
+
+    @Test
+    void aRangeWithTooManySeriesTimesStepsIsRefusedNotAnswered() throws Exception {
+        String fleet = "stats-points";
+        createFleet(fleet);
+        // 60 nodes over 40 steps of 1 s: 40 steps (fine) but 2400 points by node, past the
+        // profile's max-points of 2000.
+        long first = (System.currentTimeMillis() / 1000 - 60) * 1000;
+        aggregator.onStatsThread(() -> {
+            for (int s = 0; s < 40; s++) {
+                for (int n = 0; n < 60; n++) {
+                    aggregator.ingest(fleet, Reports.report("points-" + n, "b", Reports.pool("db", "u", s)
+                            .setQueryLatencyUs(Reports.histogram(1000, 1)).build()), first + s * 1000L);
+                }
+            }
+        });
+        String range = "from=" + first + "&to=" + (first + 40_000) + "&step=1s&source=memory";
+        await(() -> aggregator.sealedUntilMs(fleet) >= first + 40_000, "the steps sealed");
+        problem("/api/v1/stats/" + fleet + "?" + range + "&by=node", 400, "points");
+        problem("/api/v1/stats/" + fleet + "?" + range + "&by=node", 400, "by=fleet");
+        JsonPath fleetWide = query(fleet, range);
+        assertThat(fleetWide.getList("series[0].points")).hasSize(40);
+        assertThat(total(fleetWide, "series[0]", "xact_count")).isEqualTo(60L * 39);
+        assertThat(fleetWide.getLong("series[0].points[1].stats.totals.xact_count")).isEqualTo(60);
+        assertThat(fleetWide.getLong("series[0].total.latencyUs.query.count")).isEqualTo(60L * 39);
+        // by=node over fewer steps: 60 × 30 = 1800 points, answered, each point in order
+        JsonPath byNode = query(fleet, "from=" + first + "&to=" + (first + 30_000) + "&step=1s&source=memory&by=node");
+        assertThat(byNode.getList("series")).hasSize(60);
+        assertThat(byNode.getList("series[0].points")).hasSize(30);
+        assertThat(byNode.getLong("series[0].points[29].stats.totals.xact_count")).isEqualTo(1);
     }
 
     private static void problem(String path, int status, String detail) {
@@ -329,8 +452,9 @@ class FleetStatsApiTest {
     void finishedHoursAreRolledUpOnceFromEveryReplicasMinuteRows() throws Exception {
         String fleet = "stats-hourly";
         createFleet(fleet);
-        // Two hours ago: older than the in-memory history, so only the rollups keep it.
-        long hour = (System.currentTimeMillis() / 3_600_000 - 2) * 3_600_000;
+        // Three hours ago: older than the in-memory history, so only the rollups keep it, and
+        // more than RollupWriter.HOUR_GRACE past its end.
+        long hour = (System.currentTimeMillis() / 3_600_000 - 3) * 3_600_000;
         aggregator.onStatsThread(() -> {
             for (int m = 0; m < 3; m++) {
                 for (int s = 0; s < 2; s++) {

@@ -18,40 +18,34 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A node played by a test over real gRPC: a Sync stream (Hello, then an Ack for every push)
- * so that the control plane holds it, and a Report stream for its StatsReports. Without
- * {@code sync} it only reports, as a client the control plane does not hold.
+ * A node played by a test over real gRPC: a Sync stream (Hello with its boot id, then an Ack
+ * for every push) so that the control plane holds it, and a Report stream for its
+ * StatsReports, which must carry the same boot id as the Hello to be taken. {@link #restart}
+ * plays a restart: the Sync stream ends and a new one says hello with the new boot id.
+ * Without {@code sync} it only reports, as a client the control plane does not hold.
  */
 final class StatsTestNode implements AutoCloseable {
     final String nodeId;
+    private final String fleet;
     private final ManagedChannel channel;
+    private volatile String bootId;
     private StreamObserver<NodeMessage> sync;
+    /** Completed by the first push on the current Sync stream: the control plane holds this one. */
+    private volatile CompletableFuture<Void> synced = new CompletableFuture<>();
     private StreamObserver<StatsReport> reports;
     final CompletableFuture<ReportReceipt> receipt = new CompletableFuture<>();
 
     StatsTestNode(URL controlPlane, String nodeId, String fleet, boolean sync) {
+        this(controlPlane, nodeId, "b", fleet, sync);
+    }
+
+    StatsTestNode(URL controlPlane, String nodeId, String bootId, String fleet, boolean sync) {
         this.nodeId = nodeId;
+        this.fleet = fleet;
+        this.bootId = bootId;
         channel = ManagedChannelBuilder.forAddress(controlPlane.getHost(), controlPlane.getPort()).usePlaintext().build();
         if (sync) {
-            this.sync = NodeServiceGrpc.newStub(channel).sync(new StreamObserver<>() {
-                @Override
-                public void onNext(ControlMessage message) {
-                    if (message.hasPush()) {
-                        StatsTestNode.this.sync.onNext(NodeMessage.newBuilder()
-                                .setAck(Ack.newBuilder().setGeneration(message.getPush().getGeneration())).build());
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onCompleted() {
-                }
-            });
-            this.sync.onNext(NodeMessage.newBuilder().setHello(Hello.newBuilder().setIdentity(NodeIdentity.newBuilder()
-                    .setNodeId(nodeId).setBootId("sync-" + nodeId).setFleet(fleet).setBuild("stats-test"))).build());
+            openSync();
         }
         reports = StatsServiceGrpc.newStub(channel).report(new StreamObserver<>() {
             @Override
@@ -68,6 +62,54 @@ final class StatsTestNode implements AutoCloseable {
             public void onCompleted() {
             }
         });
+    }
+
+    private synchronized void openSync() {
+        CompletableFuture<Void> first = new CompletableFuture<>();
+        synced = first;
+        StreamObserver<NodeMessage>[] self = new StreamObserver[1];
+        self[0] = NodeServiceGrpc.newStub(channel).sync(new StreamObserver<>() {
+            @Override
+            public void onNext(ControlMessage message) {
+                if (message.hasPush()) {
+                    synchronized (StatsTestNode.this) {
+                        self[0].onNext(NodeMessage.newBuilder()
+                                .setAck(Ack.newBuilder().setGeneration(message.getPush().getGeneration())).build());
+                    }
+                    first.complete(null);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        sync = self[0];
+        sync.onNext(NodeMessage.newBuilder().setHello(Hello.newBuilder().setIdentity(NodeIdentity.newBuilder()
+                .setNodeId(nodeId).setBootId(bootId).setFleet(fleet).setBuild("stats-test"))).build());
+    }
+
+    String bootId() {
+        return bootId;
+    }
+
+    /** Waits until the control plane holds the current Sync stream (its first push arrived). */
+    void awaitSynced() throws Exception {
+        synced.get(10, TimeUnit.SECONDS);
+    }
+
+    /** A restart: the Sync stream ends, and a new one says hello with {@code newBootId}. Waits until it is held. */
+    void restart(String newBootId) throws Exception {
+        synchronized (this) {
+            sync.onCompleted();
+            bootId = newBootId;
+        }
+        openSync();
+        awaitSynced();
     }
 
     synchronized void report(StatsReport report) {

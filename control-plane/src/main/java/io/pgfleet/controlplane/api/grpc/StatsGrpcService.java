@@ -30,8 +30,9 @@ public class StatsGrpcService extends StatsServiceGrpc.StatsServiceImplBase {
             @Override
             public void onNext(StatsReport report) {
                 // Only from nodes whose Sync stream this replica holds, with the token that
-                // stream authenticated with: anyone else could otherwise rewrite a node's numbers.
-                String fleet = distributor.fleetOfReporter(report.getNodeId(), report.getToken());
+                // stream authenticated with and the boot id of its Hello: anyone else could
+                // otherwise rewrite a node's numbers.
+                String fleet = distributor.fleetOfReporter(report.getNodeId(), report.getToken(), report.getBootId());
                 if (fleet != null) {
                     registry.stats(report.getNodeId(), report.getNode());
                     aggregator.accept(fleet, report);
