@@ -297,6 +297,19 @@ class NodeSyncTest {
     }
 
     @Test
+    void aNodeReportsItsStatsAsSoonAsItSyncsNotAfterItsFirstInterval() throws Exception {
+        // The first report of a stream is the control plane's baseline: sent at once, it holds
+        // next to nothing, so the traffic of the node's first interval is counted.
+        try (FleetNode node = NodeSyncTestSupport.startNode(controlPlane, "stats-early", "default", "",
+                java.util.UUID.randomUUID().toString(), Duration.ofHours(1))) {
+            await(() -> node.agent().connected(), FEW_SECONDS, "stats-early synced");
+            await(() -> given().get("/api/v1/stats/default/pools").then().extract().jsonPath()
+                            .getList("nodes.node").contains("stats-early"),
+                    FEW_SECONDS, "stats-early reported although its interval is an hour");
+        }
+    }
+
+    @Test
     void statsNeedTheTokenTheNodesSyncStreamJoinedWith() throws Exception {
         String token = "stats-token-" + java.util.UUID.randomUUID();
         put("/api/v1/fleets/statsfleet", "{\"bootstrapToken\": \"" + token + "\"}", 201);

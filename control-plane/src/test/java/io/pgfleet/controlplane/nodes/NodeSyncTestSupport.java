@@ -60,11 +60,17 @@ final class NodeSyncTestSupport {
     /** A real node of {@code fleet} presenting {@code bootstrapToken}, with this boot id. */
     static FleetNode startNode(URL controlPlane, String nodeId, String fleet, String bootstrapToken, String bootId)
             throws InterruptedException {
+        return startNode(controlPlane, nodeId, fleet, bootstrapToken, bootId, Duration.ofSeconds(1));
+    }
+
+    /** As above, reporting stats every {@code statsInterval}. */
+    static FleetNode startNode(URL controlPlane, String nodeId, String fleet, String bootstrapToken, String bootId,
+                               Duration statsInterval) throws InterruptedException {
         NodeIdentity identity = NodeIdentity.newBuilder().setNodeId(nodeId).setBootId(bootId)
                 .setFleet(fleet).setBuild("test").putLabels("zone", "test-a").build();
         return FleetNode.start(PoolerSettings.defaults("127.0.0.1", 0),
                 new AgentSettings(controlPlane.getHost() + ":" + controlPlane.getPort(), true, identity, bootstrapToken,
-                        Duration.ofSeconds(1)));
+                        statsInterval));
     }
 
     static boolean hasDatabase(FleetNode node, String database) {

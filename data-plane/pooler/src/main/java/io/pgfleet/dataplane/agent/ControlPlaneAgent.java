@@ -143,8 +143,15 @@ public final class ControlPlaneAgent implements AutoCloseable {
             }
             long generation = message.getPush().getGeneration();
             List<Rejection> rejections = applier.apply(message.getPush());
+            boolean firstPush = !connected;
             connected = true;
             backoff.reset();
+            if (firstPush) {
+                // Report at once: the control plane takes the first report of a stream it sees
+                // as a baseline, so it should hold (almost) nothing the fleet has not counted —
+                // not the traffic of the node's first stats interval.
+                onAgentThread(ControlPlaneAgent.this::reportStats);
+            }
             if (rejections.isEmpty()) {
                 requests.onNext(NodeMessage.newBuilder().setAck(Ack.newBuilder().setGeneration(generation)).build());
                 LOG.debugf("node %s: applied generation %d", settings.identity().getNodeId(), generation);
