@@ -9,6 +9,7 @@ import io.pgfleet.e2e.Api;
 import io.pgfleet.e2e.ControlPlaneProcess;
 import io.pgfleet.e2e.E2e;
 import io.pgfleet.e2e.E2ePostgres;
+import io.pgfleet.e2e.bench.BenchFacts;
 import io.pgfleet.proto.v1.Ack;
 import io.pgfleet.proto.v1.ControlMessage;
 import io.pgfleet.proto.v1.Hello;
@@ -45,6 +46,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+
+import static io.pgfleet.e2e.bench.BenchFacts.commit;
+import static io.pgfleet.e2e.bench.BenchFacts.cpuModel;
+import static io.pgfleet.e2e.bench.BenchFacts.intSetting;
+import static io.pgfleet.e2e.bench.BenchFacts.loadAverage;
+import static io.pgfleet.e2e.bench.BenchFacts.log;
+import static io.pgfleet.e2e.bench.BenchFacts.ms;
+import static io.pgfleet.e2e.bench.BenchFacts.setting;
 
 /**
  * Fleet stats ingest: one control-plane process (the packaged jar), BENCH_NODES simulated
@@ -241,12 +250,15 @@ public final class FleetStatsBench {
         private final StreamObserver<StatsReport> reports;
         private StreamObserver<NodeMessage> sync;
         private final ByteString[] histograms;
+        /** The fleet's bootstrap token: the control plane takes a report only with its Sync stream's token. */
+        private final String token;
         private final Random random;
         private final long[] xacts;
         private long accepted;
 
         Node(String id, ManagedChannel channel, String token, ByteString[] histograms, int seed) {
             this.id = id;
+            this.token = token;
             this.histograms = histograms;
             this.random = new Random(seed);
             this.xacts = new long[poolCount];
@@ -420,71 +432,7 @@ public final class FleetStatsBench {
         return "?";
     }
 
-    private static String ms(long micros) {
-        return String.format("%.1f ms", micros / 1000.0);
-    }
-
     private void writeDoc(String results) throws IOException {
-        Path doc = E2e.root().resolve("docs/benchmarks.md");
-        String text = Files.readString(doc, StandardCharsets.UTF_8);
-        String block = START_MARKER + "\n" + results + END_MARKER;
-        int start = text.indexOf(START_MARKER);
-        int end = text.indexOf(END_MARKER);
-        if (start >= 0 && end > start) {
-            text = text.substring(0, start) + block + text.substring(end + END_MARKER.length());
-        } else {
-            text = text.stripTrailing() + "\n\n## Fleet stats ingest\n\n```sh\nbench/fleet-stats/run\n```\n\n" + block + "\n";
-        }
-        Files.writeString(doc, text, StandardCharsets.UTF_8);
-    }
-
-    private static String commit() {
-        String head = exec("git", "-C", E2e.root().toString(), "rev-parse", "--short", "HEAD");
-        String dirty = exec("git", "-C", E2e.root().toString(), "status", "--porcelain", "--untracked-files=no");
-        return head.isEmpty() ? "unknown" : head + (dirty.isEmpty() ? "" : " (with uncommitted changes)");
-    }
-
-    private static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return fields[0] + " " + fields[1] + " " + fields[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
-    private static String exec(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            return p.waitFor() == 0 ? out : "";
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
-    }
-
-    private static String setting(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isBlank() ? fallback : value.strip();
-    }
-
-    private static int intSetting(String name, int fallback) {
-        return Integer.parseInt(setting(name, Integer.toString(fallback)));
-    }
-
-    private static void log(String message) {
-        System.err.println(java.time.LocalTime.now().withNano(0) + " " + message);
+        BenchFacts.writeSection(START_MARKER, END_MARKER, "Fleet stats ingest", "bench/fleet-stats/run", results);
     }
 }

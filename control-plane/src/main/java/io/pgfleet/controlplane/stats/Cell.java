@@ -196,6 +196,8 @@ public final class Cell {
     private static final class Decoder {
         private final java.util.zip.Inflater inflater = new java.util.zip.Inflater();
         private byte[] buffer = new byte[16 * 1024];
+        /** Where {@link #nextCount} reads next in {@link #buffer}. */
+        private int pos;
 
         Histogram decode(byte[] bytes) throws DataFormatException {
             int n = inflate(bytes);
@@ -234,20 +236,8 @@ public final class Cell {
             // First pass: the highest value, so that each target grows once, not bucket by bucket.
             long highest = -1;
             long index = 0;
-            for (int pos = 40; pos < end; ) {
-                long v = 0;
-                int shift = 0;
-                int b;
-                do {
-                    b = buffer[pos++];
-                    if (shift == 56) {
-                        v |= ((long) (b & 0xFF)) << 56;
-                        break;
-                    }
-                    v |= ((long) (b & 0x7F)) << shift;
-                    shift += 7;
-                } while ((b & 0x80) != 0);
-                long count = (v >>> 1) ^ -(v & 1);
+            for (pos = 40; pos < end; ) {
+                long count = nextCount();
                 if (count < 0) {
                     index += -count;
                 } else {
@@ -266,23 +256,10 @@ public final class Cell {
                     t.recordValueWithCount(highestValue, 0); // grows it; the same value is recorded below
                 }
             }
-            int pos = 40;
+            pos = 40;
             index = 0;
             while (pos < end) {
-                // ZigZag LEB128, at most 9 bytes (the 9th carries 8 bits)
-                long v = 0;
-                int shift = 0;
-                int b;
-                do {
-                    b = buffer[pos++];
-                    if (shift == 56) {
-                        v |= ((long) (b & 0xFF)) << 56;
-                        break;
-                    }
-                    v |= ((long) (b & 0x7F)) << shift;
-                    shift += 7;
-                } while ((b & 0x80) != 0);
-                long count = (v >>> 1) ^ -(v & 1);
+                long count = nextCount();
                 if (count < 0) {
                     index += -count;
                     continue;
@@ -295,6 +272,23 @@ public final class Cell {
                 }
                 index++;
             }
+        }
+
+        /** The count at {@link #pos} in {@link #buffer}: ZigZag LEB128, at most 9 bytes (the 9th carries 8 bits). */
+        private long nextCount() {
+            long v = 0;
+            int shift = 0;
+            int b;
+            do {
+                b = buffer[pos++];
+                if (shift == 56) {
+                    v |= ((long) (b & 0xFF)) << 56;
+                    break;
+                }
+                v |= ((long) (b & 0x7F)) << shift;
+                shift += 7;
+            } while ((b & 0x80) != 0);
+            return (v >>> 1) ^ -(v & 1);
         }
 
         private static long valueAt(long index, int subBucketHalfCountMagnitude, int subBucketHalfCount) {

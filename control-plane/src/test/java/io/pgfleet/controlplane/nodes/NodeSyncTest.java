@@ -364,27 +364,7 @@ class NodeSyncTest {
         io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forAddress(controlPlane.getHost(), controlPlane.getPort())
                 .usePlaintext().build();
         try {
-            java.util.concurrent.CompletableFuture<io.pgfleet.proto.v1.ReportReceipt> receipt = new java.util.concurrent.CompletableFuture<>();
-            io.grpc.stub.StreamObserver<io.pgfleet.proto.v1.StatsReport> reports = io.pgfleet.proto.v1.StatsServiceGrpc.newStub(channel)
-                    .report(new io.grpc.stub.StreamObserver<>() {
-                        @Override
-                        public void onNext(io.pgfleet.proto.v1.ReportReceipt value) {
-                            receipt.complete(value);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            receipt.completeExceptionally(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                        }
-                    });
-            reports.onNext(io.pgfleet.proto.v1.StatsReport.newBuilder().setNodeId("stats-1").setBootId("forged")
-                    .setNode(io.pgfleet.proto.v1.NodeStats.newBuilder().setClientConnections(999)).build());
-            reports.onCompleted();
-            assertThat(receipt.get(5, TimeUnit.SECONDS).getReportsAccepted()).as("a report for a node not connected here").isZero();
+            assertThat(sendReport(channel, "stats-1", "", "forged")).as("a report for a node not connected here").isZero();
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

@@ -9,8 +9,6 @@ import io.pgfleet.testkit.PostgresServer;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -20,6 +18,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+
+import static io.pgfleet.e2e.bench.BenchFacts.commit;
+import static io.pgfleet.e2e.bench.BenchFacts.cpuModel;
+import static io.pgfleet.e2e.bench.BenchFacts.intSetting;
+import static io.pgfleet.e2e.bench.BenchFacts.loadAverage;
+import static io.pgfleet.e2e.bench.BenchFacts.log;
+import static io.pgfleet.e2e.bench.BenchFacts.ms;
+import static io.pgfleet.e2e.bench.BenchFacts.setting;
 
 /**
  * Config propagation: how long from a committed change (the REST response) until the last of
@@ -232,73 +238,7 @@ public final class ConfigPropagationBench {
         return out.toString();
     }
 
-    private static String ms(long micros) {
-        return String.format("%.1f ms", micros / 1000.0);
-    }
-
     private void writeDoc(String results) throws IOException {
-        Path doc = E2e.root().resolve("docs/benchmarks.md");
-        String text = Files.readString(doc, StandardCharsets.UTF_8);
-        String block = START_MARKER + "\n" + results + END_MARKER;
-        int start = text.indexOf(START_MARKER);
-        int end = text.indexOf(END_MARKER);
-        if (start >= 0 && end > start) {
-            text = text.substring(0, start) + block + text.substring(end + END_MARKER.length());
-        } else {
-            text = text.stripTrailing() + "\n\n## Config propagation\n\n```sh\nbench/config-propagation\n```\n\n" + block + "\n";
-        }
-        Files.writeString(doc, text, StandardCharsets.UTF_8);
-    }
-
-    // ---------------------------------------------------------------- facts
-
-    private static String commit() {
-        String head = exec("git", "-C", E2e.root().toString(), "rev-parse", "--short", "HEAD");
-        String dirty = exec("git", "-C", E2e.root().toString(), "status", "--porcelain", "--untracked-files=no");
-        return head.isEmpty() ? "unknown" : head + (dirty.isEmpty() ? "" : " (with uncommitted changes)");
-    }
-
-    private static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return fields[0] + " " + fields[1] + " " + fields[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
-    private static String exec(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            return p.waitFor() == 0 ? out : "";
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
-    }
-
-    private static String setting(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isBlank() ? fallback : value.strip();
-    }
-
-    private static int intSetting(String name, int fallback) {
-        return Integer.parseInt(setting(name, Integer.toString(fallback)));
-    }
-
-    private static void log(String message) {
-        System.err.println(java.time.LocalTime.now().withNano(0) + " " + message);
+        BenchFacts.writeSection(START_MARKER, END_MARKER, "Config propagation", "bench/config-propagation", results);
     }
 }

@@ -16,7 +16,6 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -137,14 +136,9 @@ final class PgBouncerCollector extends Collector {
     /** SHOW DATABASES: the configured databases, then those the "*" fallback made for pools. */
     private void databases(NodeConfig config, List<PoolView> pools, List<MetricFamilySamples> out) {
         PoolerConfig g = config.pooler();
-        Map<String, DatabaseTarget> targets = new LinkedHashMap<>();
-        config.databases().values().stream()
-                .filter(d -> !d.name().equals(NodeConfig.FALLBACK_DATABASE))
-                .sorted(java.util.Comparator.comparing(DatabaseTarget::name))
-                .forEach(d -> targets.put(d.name(), d));
+        Map<String, DatabaseTarget> targets = io.pgfleet.dataplane.console.ConsoleViews.listedDatabases(config, pools);
         Map<String, Integer> servers = new HashMap<>();
         for (PoolView p : pools) {
-            targets.putIfAbsent(p.key().database(), p.target());
             servers.merge(p.key().database(), p.active() + p.idle() + p.connecting(), Integer::sum);
         }
         GaugeMetricFamily poolSize = new GaugeMetricFamily("pgbouncer_databases_pool_size",

@@ -81,15 +81,7 @@ public final class ConsoleViews {
                 int4("max_client_connections"), int4("current_client_connections"), int4("paused"), int4("disabled"));
         NodeConfig config = s.config();
         PoolerConfig g = config.pooler();
-        // configured databases, then those made from the "*" fallback that have pools
-        Map<String, DatabaseTarget> targets = new LinkedHashMap<>();
-        config.databases().values().stream()
-                .filter(d -> !d.name().equals(NodeConfig.FALLBACK_DATABASE))
-                .sorted(java.util.Comparator.comparing(DatabaseTarget::name))
-                .forEach(d -> targets.put(d.name(), d));
-        for (PoolView p : s.pools()) {
-            targets.putIfAbsent(p.key().database(), p.target());
-        }
+        Map<String, DatabaseTarget> targets = listedDatabases(config, s.pools());
         Map<String, int[]> counts = new HashMap<>(); // servers, clients
         for (PoolView p : s.pools()) {
             int[] c = counts.computeIfAbsent(p.key().database(), k -> new int[2]);
@@ -190,6 +182,22 @@ public final class ConsoleViews {
                 .row("active", paused ? "no" : "yes")
                 .row("paused", paused ? "yes" : "no")
                 .row("suspended", "no");
+    }
+
+    /**
+     * The databases SHOW DATABASES lists, by name: the configured ones (sorted), then those the
+     * "*" fallback made that have pools. The node's metrics list the same.
+     */
+    public static Map<String, DatabaseTarget> listedDatabases(NodeConfig config, List<PoolView> pools) {
+        Map<String, DatabaseTarget> targets = new LinkedHashMap<>();
+        config.databases().values().stream()
+                .filter(d -> !d.name().equals(NodeConfig.FALLBACK_DATABASE))
+                .sorted(java.util.Comparator.comparing(DatabaseTarget::name))
+                .forEach(d -> targets.put(d.name(), d));
+        for (PoolView p : pools) {
+            targets.putIfAbsent(p.key().database(), p.target());
+        }
+        return targets;
     }
 
     static Table lists(ConsoleSnapshot s) {
